@@ -1,7 +1,7 @@
 //! Pure-Rust HDF5, the part VTKHDF files use, with VTK's VTKHDF data model on top.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 

@@ -119,3 +119,16 @@ pub fn read_prefix<R: ReadAt + ?Sized>(r: &R, addr: u64, len: u64) -> Result<Vec
     r.read_exact_at(addr, &mut buf)?;
     Ok(buf)
 }
+
+pub mod btree_v1;
+pub mod btree_v2;
+pub mod chunk_index;
+pub mod extensible_array;
+pub mod fixed_array;
+pub mod fractal_heap;
+pub mod global_heap;
+pub mod local_heap;
+pub mod message;
+pub mod object_header;
+pub mod superblock;
+pub mod symbol_table_node;
