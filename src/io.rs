@@ -89,7 +89,10 @@ impl<T: ReadAt + ?Sized> ReadAt for alloc::sync::Arc<T> {
 impl ReadAt for std::fs::File {
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let total = self.metadata()?.len();
-        if offset.checked_add(buf.len() as u64).is_none_or(|e| e > total) {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|e| e > total)
+        {
             return Err(past_end(offset, buf.len(), total));
         }
         file_read_at(self, offset, buf)

@@ -1,4 +1,30 @@
-//! Pure-Rust HDF5, the part VTKHDF files use, with VTK's VTKHDF data model on top.
+//! # vtkhdf
+//!
+//! A pure-Rust implementation of HDF5 — the part of it that VTKHDF files
+//! use — with VTK's VTKHDF data model on top. No libhdf5, no C compiler:
+//! it builds as a static binary, for WebAssembly, and (its format core)
+//! for `no_std` targets.
+//!
+//! | feature | default | what it gives |
+//! |---|---|---|
+//! | `std` | yes | files, the read API ([`File`], [`Group`], [`Dataset`], [`Attribute`]), the canonical dump |
+//! | `parallel` | yes | chunks decoded on all cores (rayon) |
+//! | `ndarray` | yes | `read_array` into `ndarray::ArrayD` |
+//! | `cli` | yes | the `vtkhdf` command-line tool |
+//!
+//! Without default features only [`format`] (the on-disk structures) and
+//! [`filters`] (deflate, shuffle, fletcher32, lzf, ... decoders) are built,
+//! on `core` + `alloc`.
+//!
+//! ```
+//! # fn main() -> vtkhdf::Result<()> {
+//! let file = vtkhdf::File::open("tests/golden/files/dataset_contiguous_earliest.h5")?;
+//! for link in file.root()?.links()? {
+//!     println!("{}", link.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -10,6 +36,20 @@ pub mod filters;
 pub mod format;
 pub mod io;
 
+#[cfg(feature = "std")]
+pub mod dump;
+#[cfg(feature = "std")]
+pub mod hl;
+#[cfg(feature = "std")]
+pub mod read;
+
 pub use error::{Error, ErrorKind, Result};
 pub use format::Limits;
 pub use io::ReadAt;
+
+#[cfg(feature = "std")]
+pub use hl::{dtype_name, Attribute, Dataset, File, Group, LayoutKind, Link, Object};
+#[cfg(feature = "std")]
+pub use read::convert::H5Type;
+#[cfg(feature = "std")]
+pub use read::selection::Hyperslab;

@@ -1,1 +1,150 @@
-fn main() {}
+//! The `vtkhdf` command-line tool.
+
+use std::io::Write;
+use std::process::ExitCode;
+use vtkhdf::{dtype_name, File, Object};
+
+const USAGE: &str = "\
+vtkhdf: inspect HDF5 and VTKHDF files (pure Rust, no libhdf5)
+
+usage:
+  vtkhdf ls FILE            list every object (like h5ls -r): path, kind, dtype, shape
+  vtkhdf dump --json FILE   print the canonical JSON dump, one object per line
+  vtkhdf --help             this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["ls", file] => ls(file),
+        ["dump", "--json", file] | ["dump", file, "--json"] => dump(file),
+        ["--help"] | ["-h"] | ["help"] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vtkhdf: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(path: &str) -> Result<File, String> {
+    File::open(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn dump(path: &str) -> Result<(), String> {
+    let file = open(path)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    vtkhdf::dump::dump_json(&file, &mut out).map_err(|e| format!("{path}: {e}"))?;
+    out.flush().map_err(|e| format!("{path}: {e}"))
+}
+
+fn ls(path: &str) -> Result<(), String> {
+    let file = open(path)?;
+    let root = file.root().map_err(|e| format!("{path}: {e}"))?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(root.address());
+    let _ = writeln!(out, "/ group");
+    let mut failed = false;
+    ls_group(&root, &mut seen, &mut out, &mut failed, 0);
+    out.flush().map_err(|e| e.to_string())?;
+    if failed {
+        Err(format!(
+            "{path}: some objects could not be read (see above)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn shape_text(shape: Option<&[u64]>) -> String {
+    match shape {
+        None => "null".into(),
+        Some([]) => "scalar".into(),
+        Some(s) => format!(
+            "{{{}}}",
+            s.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn ls_group(
+    g: &vtkhdf::Group,
+    seen: &mut std::collections::HashSet<u64>,
+    out: &mut dyn Write,
+    failed: &mut bool,
+    depth: u32,
+) {
+    let links = match g.links() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("vtkhdf: {}: {e}", g.path());
+            *failed = true;
+            return;
+        }
+    };
+    for link in links {
+        let path = if g.path() == "/" {
+            format!("/{}", link.name)
+        } else {
+            format!("{}/{}", g.path(), link.name)
+        };
+        use vtkhdf::format::message::link::LinkTarget;
+        match &link.target {
+            LinkTarget::Soft { path: t } => {
+                let _ = writeln!(out, "{path} soft link -> {t}");
+            }
+            LinkTarget::External { file, path: t } => {
+                let _ = writeln!(out, "{path} external link -> {file}:{t}");
+            }
+            LinkTarget::UserDefined { link_type, .. } => {
+                let _ = writeln!(out, "{path} user-defined link (type {link_type})");
+            }
+            LinkTarget::Hard { address } => {
+                if !seen.insert(*address) {
+                    let _ = writeln!(out, "{path} hard link to an object already listed");
+                    continue;
+                }
+                match g.file().object_at(*address, &path) {
+                    Ok(Object::Group(sub)) => {
+                        let _ = writeln!(out, "{path} group");
+                        if depth < 64 {
+                            ls_group(&sub, seen, out, failed, depth + 1);
+                        }
+                    }
+                    Ok(Object::Dataset(d)) => {
+                        let _ = writeln!(
+                            out,
+                            "{path} dataset {} {}",
+                            dtype_name(d.dtype()),
+                            shape_text(d.shape_opt())
+                        );
+                    }
+                    Ok(Object::Datatype(t)) => {
+                        let _ = writeln!(out, "{path} datatype {}", dtype_name(&t.datatype));
+                    }
+                    Err(e) => {
+                        eprintln!("vtkhdf: {path}: {e}");
+                        *failed = true;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -99,7 +99,10 @@ pub fn verify(block: &[u8], base: u64, what: &str) -> Result<()> {
     if block.len() < 4 {
         return Err(Error::malformed(
             base,
-            alloc::format!("{what}: block of {} bytes has no room for a checksum", block.len()),
+            alloc::format!(
+                "{what}: block of {} bytes has no room for a checksum",
+                block.len()
+            ),
         ));
     }
     let (body, tail) = block.split_at(block.len() - 4);

@@ -126,7 +126,10 @@ impl<'a> Cursor<'a> {
         if n > self.remaining() {
             return Err(self.short(n));
         }
-        let s = self.data.get(self.pos..self.pos + n).ok_or_else(|| self.short(n))?;
+        let s = self
+            .data
+            .get(self.pos..self.pos + n)
+            .ok_or_else(|| self.short(n))?;
         self.pos += n;
         Ok(s)
     }
@@ -188,7 +191,11 @@ impl<'a> Cursor<'a> {
     pub fn address(&mut self, sizes: Sizes) -> Result<u64> {
         let n = sizes.offset as usize;
         let v = self.uint(n)?;
-        Ok(if is_all_ones(v, n) { crate::format::UNDEFINED } else { v })
+        Ok(if is_all_ones(v, n) {
+            crate::format::UNDEFINED
+        } else {
+            v
+        })
     }
 
     /// A length ("size of lengths" bytes).
@@ -250,7 +257,10 @@ mod tests {
         assert_eq!(c.u8().unwrap(), 1);
         assert_eq!(c.u16().unwrap(), 2);
         assert_eq!(c.u32().unwrap(), 3);
-        let s = Sizes { offset: 2, length: 2 };
+        let s = Sizes {
+            offset: 2,
+            length: 2,
+        };
         assert_eq!(c.address(s).unwrap(), crate::format::UNDEFINED);
         let e = c.u8().unwrap_err();
         assert_eq!(e.offset(), Some(109));

@@ -1,1 +1,156 @@
-//! TODO
+//! The shared message encoding (spec IV.A.2, "Shared Message", versions 1-3).
+//!
+//! Used in place of a message body when the message flags say "shared", and
+//! for the datatype/dataspace of an attribute whose flags say so.
+
+use crate::error::Result;
+use crate::format::{Cursor, Sizes};
+
+/// Where the real message lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SharedMessage {
+    /// In another object's header (a committed message, e.g. a named datatype).
+    ObjectHeader {
+        /// Address of that object header.
+        address: u64,
+    },
+    /// In the file's shared object header message heap (a fractal heap).
+    Heap {
+        /// Fractal heap ID of the message.
+        heap_id: [u8; 8],
+    },
+}
+
+/// Shared message location type "in the SOHM heap" (version 3).
+const TYPE_HEAP: u8 = 1;
+/// Shared message location type "in another object header" (version 3).
+const TYPE_COMMITTED: u8 = 2;
+
+/// Decodes a shared message, versions 1, 2 and 3.
+pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<SharedMessage> {
+    let version = c.u8()?;
+    match version {
+        1 => {
+            // Type (always "committed"), 2 + 4 reserved bytes, then the address.
+            c.skip(7)?;
+            Ok(SharedMessage::ObjectHeader {
+                address: c.address(sizes)?,
+            })
+        }
+        2 => {
+            // Before version 3 the type byte has only one meaning: committed.
+            c.skip(1)?;
+            Ok(SharedMessage::ObjectHeader {
+                address: c.address(sizes)?,
+            })
+        }
+        3 => match c.u8()? {
+            TYPE_HEAP => {
+                let raw = c.bytes(8)?;
+                let mut heap_id = [0u8; 8];
+                heap_id.copy_from_slice(raw);
+                Ok(SharedMessage::Heap { heap_id })
+            }
+            TYPE_COMMITTED => Ok(SharedMessage::ObjectHeader {
+                address: c.address(sizes)?,
+            }),
+            other => Err(c.error(format_args!(
+                "shared message type {other} is not a shared location (expected 1 or 2)"
+            ))),
+        },
+        other => Err(c.unsupported(format_args!(
+            "shared message version {other} (expected 1, 2 or 3)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    const S8: Sizes = Sizes {
+        offset: 8,
+        length: 8,
+    };
+
+    #[test]
+    fn version_1_address() {
+        let bytes = [
+            1, // version
+            0, // type
+            0, 0, // reserved
+            0, 0, 0, 0, // reserved
+            0x20, 0x01, 0, 0, 0, 0, 0, 0, // address 0x120
+        ];
+        let mut c = Cursor::new(&bytes, 0, "shared");
+        assert_eq!(
+            decode(&mut c, S8).unwrap(),
+            SharedMessage::ObjectHeader { address: 0x120 }
+        );
+        assert_eq!(c.remaining(), 0);
+    }
+
+    #[test]
+    fn version_2_address_with_4_byte_offsets() {
+        let bytes = [
+            2, // version
+            0, // type
+            0x40, 0, 0, 0, // address 0x40 (size of offsets 4)
+        ];
+        let mut c = Cursor::new(&bytes, 0, "shared");
+        let sizes = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        assert_eq!(
+            decode(&mut c, sizes).unwrap(),
+            SharedMessage::ObjectHeader { address: 0x40 }
+        );
+    }
+
+    #[test]
+    fn version_3_heap_and_committed() {
+        let heap = [
+            3, // version
+            1, // type: SOHM heap
+            1, 2, 3, 4, 5, 6, 7, 8, // heap ID
+        ];
+        let mut c = Cursor::new(&heap, 0, "shared");
+        assert_eq!(
+            decode(&mut c, S8).unwrap(),
+            SharedMessage::Heap {
+                heap_id: [1, 2, 3, 4, 5, 6, 7, 8]
+            }
+        );
+        let committed = [
+            3, // version
+            2, // type: committed
+            0x10, 0, 0, 0, 0, 0, 0, 0, // address
+        ];
+        let mut c = Cursor::new(&committed, 0, "shared");
+        assert_eq!(
+            decode(&mut c, S8).unwrap(),
+            SharedMessage::ObjectHeader { address: 0x10 }
+        );
+    }
+
+    #[test]
+    fn errors() {
+        // Unknown version.
+        let mut c = Cursor::new(&[4, 2, 0, 0], 0, "shared");
+        assert_eq!(
+            decode(&mut c, S8).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+        // Version 3 type 0 means "not shared".
+        let mut c = Cursor::new(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, "shared");
+        assert_eq!(decode(&mut c, S8).unwrap_err().kind(), ErrorKind::Malformed);
+        // Truncated heap ID.
+        let mut c = Cursor::new(&[3, 1, 1, 2, 3], 0, "shared");
+        assert!(decode(&mut c, S8).is_err());
+        // Truncated address.
+        let mut c = Cursor::new(&[2, 0, 1, 2, 3], 0, "shared");
+        assert!(decode(&mut c, S8).is_err());
+    }
+}

@@ -1,1 +1,54 @@
-//! TODO
+//! The symbol table message (0x0011, spec IV.A.2.r): an old-style group.
+
+use crate::error::Result;
+use crate::format::{Cursor, Sizes};
+
+/// Where an old-style group keeps its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SymbolTable {
+    /// v1 B-tree (node type 0) of symbol table nodes.
+    pub btree_address: u64,
+    /// Local heap holding the link names.
+    pub local_heap_address: u64,
+}
+
+/// Decodes a symbol table message.
+pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<SymbolTable> {
+    Ok(SymbolTable {
+        btree_address: c.address(sizes)?,
+        local_heap_address: c.address(sizes)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_addresses() {
+        let bytes = [
+            0x88, 0, 0, 0, 0, 0, 0, 0, // v1 B-tree 0x88
+            0xa8, 0x02, 0, 0, 0, 0, 0, 0, // local heap 0x2a8
+        ];
+        let mut c = Cursor::new(&bytes, 0, "symbol table");
+        let s = decode(&mut c, Sizes::default()).unwrap();
+        assert_eq!(
+            s,
+            SymbolTable {
+                btree_address: 0x88,
+                local_heap_address: 0x2a8
+            }
+        );
+        assert_eq!(c.remaining(), 0);
+    }
+
+    #[test]
+    fn truncated() {
+        let bytes = [0x88, 0, 0, 0, 0, 0, 0, 0, 0xa8];
+        assert!(decode(
+            &mut Cursor::new(&bytes, 0, "symbol table"),
+            Sizes::default()
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,509 @@
+//! The canonical JSON dump (`vtkhdf dump --json`): one line per object, the
+//! whole link tree in bytewise name order, every object's metadata and a
+//! SHA-256 digest of every dataset's values. The same format is produced
+//! from h5py by `tests/refdump.py`, so the two can be compared object by
+//! object.
+
+use crate::error::{Error, Result};
+use crate::format::message::datatype::{Datatype, DatatypeClass, StringPadding};
+use crate::format::message::link::LinkTarget;
+use crate::hl::{dtype_name, is_h5py_bool, Attribute, Dataset, File, Group, Object};
+use crate::read::convert::{self, Number};
+use crate::read::selection::Hyperslab;
+use crate::read::FileCtx;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// A JSON value, just what the dump needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A float (NaN and infinities become strings).
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A list.
+    List(Vec<Json>),
+    /// An object with keys in the given order.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn obj(mut pairs: Vec<(&str, Json)>) -> Json {
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        Json::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+
+    /// Appends the compact JSON text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Json::Float(f) => {
+                if f.is_nan() {
+                    out.push_str("\"NaN\"");
+                } else if f.is_infinite() {
+                    out.push_str(if *f > 0.0 {
+                        "\"Infinity\""
+                    } else {
+                        "\"-Infinity\""
+                    });
+                } else {
+                    let _ = write!(out, "{f:?}");
+                }
+            }
+            Json::Str(s) => write_str(s, out),
+            Json::List(v) => {
+                out.push('[');
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    x.write(out);
+                }
+                out.push(']');
+            }
+            Json::Object(kv) => {
+                out.push('{');
+                for (i, (k, v)) in kv.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_str(k, out);
+                    out.push_str(": ");
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn shape_json(shape: Option<&[u64]>) -> Json {
+    match shape {
+        None => Json::Null,
+        Some(s) => Json::List(s.iter().map(|&d| Json::Int(i128::from(d))).collect()),
+    }
+}
+
+/// Writes the canonical dump of `file` to `out`, one JSON object per line.
+pub fn dump_json(file: &File, out: &mut dyn Write) -> Result<()> {
+    let root = file.root()?;
+    let mut seen = HashMap::new();
+    seen.insert(root.address(), "/".to_string());
+    emit(out, &group_line(&root))?;
+    walk(file, &root, &mut seen, out, 0)
+}
+
+fn emit(out: &mut dyn Write, j: &Json) -> Result<()> {
+    let mut s = String::new();
+    j.write(&mut s);
+    s.push('\n');
+    out.write_all(s.as_bytes())?;
+    Ok(())
+}
+
+fn error_line(path: &str, kind: &str, e: &Error) -> Json {
+    Json::obj(vec![
+        ("path", Json::Str(path.into())),
+        ("kind", Json::Str(kind.into())),
+        ("error", Json::Str(e.to_string())),
+    ])
+}
+
+fn walk(
+    file: &File,
+    group: &Group,
+    seen: &mut HashMap<u64, String>,
+    out: &mut dyn Write,
+    depth: u32,
+) -> Result<()> {
+    let links = match group.links() {
+        Ok(l) => l,
+        Err(e) => {
+            // The group line is out already; report the failure under it.
+            emit(out, &error_line(group.path(), "group", &e))?;
+            return Ok(());
+        }
+    };
+    for link in links {
+        let path = if group.path() == "/" {
+            format!("/{}", link.name)
+        } else {
+            format!("{}/{}", group.path(), link.name)
+        };
+        match link.target {
+            LinkTarget::Soft { path: target } => emit(
+                out,
+                &Json::obj(vec![
+                    ("path", Json::Str(path)),
+                    ("kind", Json::Str("soft".into())),
+                    ("target", Json::Str(target)),
+                ]),
+            )?,
+            LinkTarget::External {
+                file: f,
+                path: target,
+            } => emit(
+                out,
+                &Json::obj(vec![
+                    ("path", Json::Str(path)),
+                    ("kind", Json::Str("external".into())),
+                    ("file", Json::Str(f)),
+                    ("target", Json::Str(target)),
+                ]),
+            )?,
+            LinkTarget::UserDefined { link_type, .. } => emit(
+                out,
+                &error_line(
+                    &path,
+                    "user",
+                    &Error::unsupported(0, format!("user-defined link type {link_type}")),
+                ),
+            )?,
+            LinkTarget::Hard { address } => {
+                if let Some(first) = seen.get(&address) {
+                    let kind = match file
+                        .ctx()
+                        .object_header(address)
+                        .and_then(|h| crate::read::object_kind(&h))
+                    {
+                        Ok(crate::read::ObjectKind::Dataset) => "dataset",
+                        Ok(crate::read::ObjectKind::Datatype) => "datatype",
+                        _ => "group",
+                    };
+                    emit(
+                        out,
+                        &Json::obj(vec![
+                            ("path", Json::Str(path)),
+                            ("kind", Json::Str(kind.into())),
+                            ("same_as", Json::Str(first.clone())),
+                        ]),
+                    )?;
+                    continue;
+                }
+                seen.insert(address, path.clone());
+                match file.object_at(address, &path) {
+                    Err(e) => emit(out, &error_line(&path, "object", &e))?,
+                    Ok(Object::Group(g)) => {
+                        emit(out, &group_line(&g))?;
+                        if depth + 1 > file.ctx().limits.max_depth {
+                            emit(
+                                out,
+                                &error_line(
+                                    &path,
+                                    "group",
+                                    &Error::limit("groups nested too deeply"),
+                                ),
+                            )?;
+                        } else {
+                            walk(file, &g, seen, out, depth + 1)?;
+                        }
+                    }
+                    Ok(Object::Dataset(d)) => emit(out, &dataset_line(&d))?,
+                    Ok(Object::Datatype(_)) => emit(
+                        out,
+                        &Json::obj(vec![
+                            ("path", Json::Str(path)),
+                            ("kind", Json::Str("datatype".into())),
+                        ]),
+                    )?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn attrs_json(list: Result<Vec<Result<Attribute>>>) -> Json {
+    let mut pairs = Vec::new();
+    if let Ok(list) = list {
+        for a in list.into_iter().flatten() {
+            let value = attr_value(&a).unwrap_or(Json::Null);
+            pairs.push((
+                a.name().to_string(),
+                Json::obj(vec![
+                    ("dtype", Json::Str(dtype_name(a.dtype()))),
+                    ("shape", shape_json(a.shape())),
+                    ("value", value),
+                ]),
+            ));
+        }
+    }
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    Json::Object(pairs)
+}
+
+fn group_line(g: &Group) -> Json {
+    Json::obj(vec![
+        ("path", Json::Str(g.path().into())),
+        ("kind", Json::Str("group".into())),
+        ("attrs", attrs_json(g.attrs())),
+    ])
+}
+
+fn dataset_line(d: &Dataset) -> Json {
+    let maxshape = if d.is_null() {
+        Json::Null
+    } else {
+        Json::List(
+            d.maxshape()
+                .into_iter()
+                .map(|m| m.map_or(Json::Null, |v| Json::Int(i128::from(v))))
+                .collect(),
+        )
+    };
+    let chunks = d.chunks().map_or(Json::Null, |c| {
+        Json::List(c.iter().map(|&x| Json::Int(i128::from(x))).collect())
+    });
+    let filters = Json::List(
+        d.filters()
+            .iter()
+            .map(|f| Json::Str(crate::filters::FilterId::from_u16(f.id).name()))
+            .collect(),
+    );
+    let mut pairs = vec![
+        ("path", Json::Str(d.path().into())),
+        ("kind", Json::Str("dataset".into())),
+        ("dtype", Json::Str(dtype_name(d.dtype()))),
+        ("shape", shape_json(d.shape_opt())),
+        ("maxshape", maxshape),
+        ("layout", Json::Str(d.layout().name().into())),
+        ("chunks", chunks),
+        ("filters", filters),
+        ("attrs", attrs_json(d.attrs())),
+    ];
+    match digest(d) {
+        Ok(v) => pairs.push(("digest", v)),
+        Err(e) => pairs.push(("error", Json::Str(e.to_string()))),
+    }
+    Json::obj(pairs)
+}
+
+/// True when values of `t` cannot be digested (references, vlen sequences).
+fn has_references(t: &Datatype) -> bool {
+    match &t.class {
+        DatatypeClass::Reference { .. } => true,
+        DatatypeClass::VarLen { string: None, .. } => true,
+        DatatypeClass::Compound { members } => members.iter().any(|m| has_references(&m.datatype)),
+        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => {
+            has_references(base)
+        }
+        _ => false,
+    }
+}
+
+/// The dataset's digest: `"sha256:" + hex` of its canonical bytes.
+pub fn digest(d: &Dataset) -> Result<Json> {
+    let t = d.dtype();
+    if d.is_null() || has_references(t) {
+        return Ok(Json::Null);
+    }
+    let ctx = d.file().ctx();
+    let mut hasher = Sha256::new();
+    let shape = d.shape().to_vec();
+    let esize = u64::from(t.size).max(1);
+    let total = shape
+        .iter()
+        .try_fold(esize, |a, &d| a.checked_mul(d))
+        .filter(|&t| t <= ctx.limits.max_alloc_bytes);
+    if total.is_none() {
+        return Err(Error::limit(format!(
+            "dataset of shape {shape:?} and {esize}-byte elements is larger than the read limit of {} bytes",
+            ctx.limits.max_alloc_bytes
+        )));
+    }
+    let mut canon = Vec::new();
+    if shape.is_empty() || shape.iter().product::<u64>() == 0 {
+        if shape.is_empty() {
+            let raw = d.read_raw()?;
+            canonical(ctx, t, &raw, &mut canon)?;
+            hasher.update(&canon);
+        }
+    } else {
+        // Stream slabs along the first dimension, about 64 MiB at a time.
+        let row: u64 = shape[1..]
+            .iter()
+            .product::<u64>()
+            .saturating_mul(esize)
+            .max(1);
+        let rows_per = ((64u64 << 20) / row).max(1);
+        let mut start = 0;
+        while start < shape[0] {
+            let n = rows_per.min(shape[0] - start);
+            let mut sel = Hyperslab::all(&shape);
+            sel.start[0] = start;
+            sel.count[0] = n;
+            let raw = d.read_raw_slice(&sel)?;
+            canon.clear();
+            canonical(ctx, t, &raw, &mut canon)?;
+            hasher.update(&canon);
+            start += n;
+        }
+    }
+    let sum = hasher.finalize();
+    let mut hex = String::with_capacity(71);
+    hex.push_str("sha256:");
+    for b in sum {
+        let _ = write!(hex, "{b:02x}");
+    }
+    Ok(Json::Str(hex))
+}
+
+/// Appends the canonical bytes of elements `raw` of type `t`.
+fn canonical(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let size = t.size as usize;
+    if size == 0 {
+        return Ok(());
+    }
+    match &t.class {
+        DatatypeClass::FixedPoint { order, .. }
+        | DatatypeClass::FloatingPoint { order, .. }
+        | DatatypeClass::Bitfield { order, .. } => {
+            if matches!(order, crate::format::message::datatype::ByteOrder::Little) || size == 1 {
+                out.extend_from_slice(raw);
+            } else {
+                for e in raw.chunks_exact(size) {
+                    out.extend(e.iter().rev());
+                }
+            }
+        }
+        DatatypeClass::Enum { base, .. } => canonical(ctx, base, raw, out)?,
+        DatatypeClass::String { padding, .. } => {
+            for e in raw.chunks_exact(size) {
+                match padding {
+                    StringPadding::NullTerminate => {
+                        let end = e.iter().position(|&b| b == 0).unwrap_or(size);
+                        out.extend_from_slice(&e[..end]);
+                        out.resize(out.len() + size - end, 0);
+                    }
+                    StringPadding::SpacePad => {
+                        let end = e.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+                        out.extend_from_slice(&e[..end]);
+                        out.resize(out.len() + size - end, 0);
+                    }
+                    _ => out.extend_from_slice(e),
+                }
+            }
+        }
+        DatatypeClass::VarLen {
+            string: Some(_), ..
+        } => {
+            for e in raw.chunks_exact(size) {
+                let b = convert::vlen_bytes(ctx, e, 1)?;
+                let end = b.iter().position(|&x| x == 0).unwrap_or(b.len());
+                out.extend_from_slice(&b[..end]);
+                out.push(0);
+            }
+        }
+        DatatypeClass::Array { base, .. } => canonical(ctx, base, raw, out)?,
+        DatatypeClass::Compound { members } => {
+            for e in raw.chunks_exact(size) {
+                for m in members {
+                    let off = m.offset as usize;
+                    let msize = m.datatype.size as usize;
+                    let part = e.get(off..off + msize).ok_or_else(|| {
+                        Error::malformed(
+                            0,
+                            format!("compound member {:?} lies outside its element", m.name),
+                        )
+                    })?;
+                    canonical(ctx, &m.datatype, part, out)?;
+                }
+            }
+        }
+        DatatypeClass::Opaque { .. } | DatatypeClass::Time { .. } => out.extend_from_slice(raw),
+        DatatypeClass::Reference { .. } | DatatypeClass::VarLen { string: None, .. } => {
+            return Err(Error::unsupported(0, "digest of references or sequences"))
+        }
+        DatatypeClass::Complex { .. } => out.extend_from_slice(raw),
+    }
+    Ok(())
+}
+
+/// An attribute's value as the dump prints it.
+fn attr_value(a: &Attribute) -> Result<Json> {
+    let Some(shape) = a.shape() else {
+        return Ok(Json::Null);
+    };
+    let t = a.dtype();
+    let flat: Vec<Json> = match &t.class {
+        DatatypeClass::FixedPoint { .. } | DatatypeClass::FloatingPoint { .. } => a
+            .raw_bytes()
+            .chunks_exact(t.size.max(1) as usize)
+            .map(|e| {
+                Ok(match convert::decode_number(t, e)? {
+                    Number::Int(i) => Json::Int(i),
+                    Number::Float(f) => Json::Float(f),
+                })
+            })
+            .collect::<Result<_>>()?,
+        DatatypeClass::Enum { .. } => {
+            let bool_type = is_h5py_bool(t);
+            a.raw_bytes()
+                .chunks_exact(t.size.max(1) as usize)
+                .map(|e| {
+                    Ok(match convert::decode_number(t, e)? {
+                        Number::Int(i) if bool_type => Json::Bool(i != 0),
+                        Number::Int(i) => Json::Int(i),
+                        Number::Float(f) => Json::Float(f),
+                    })
+                })
+                .collect::<Result<_>>()?
+        }
+        DatatypeClass::String { .. }
+        | DatatypeClass::VarLen {
+            string: Some(_), ..
+        } => a.read_strings()?.into_iter().map(Json::Str).collect(),
+        _ => return Ok(Json::Null),
+    };
+    if shape.is_empty() {
+        return Ok(flat.into_iter().next().unwrap_or(Json::Null));
+    }
+    Ok(nest(&flat, shape))
+}
+
+fn nest(flat: &[Json], shape: &[u64]) -> Json {
+    match shape {
+        [] => flat.first().cloned().unwrap_or(Json::Null),
+        [_] => Json::List(flat.to_vec()),
+        [n, rest @ ..] => {
+            let inner: u64 = rest.iter().product();
+            let n = *n as usize;
+            let inner = inner as usize;
+            Json::List(
+                (0..n)
+                    .map(|i| nest(flat.get(i * inner..(i + 1) * inner).unwrap_or(&[]), rest))
+                    .collect(),
+            )
+        }
+    }
+}
