@@ -378,16 +378,113 @@ pub fn digest(d: &Dataset) -> Result<Json> {
     Ok(Json::Str(hex))
 }
 
+/// True when values of `t` hold variable-length strings anywhere.
+fn has_vlen_string(t: &Datatype) -> bool {
+    match &t.class {
+        DatatypeClass::VarLen { string: Some(_), .. } => true,
+        DatatypeClass::Compound { members } => members.iter().any(|m| has_vlen_string(&m.datatype)),
+        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => has_vlen_string(base),
+        _ => false,
+    }
+}
+
 /// Appends the canonical bytes of elements `raw` of type `t`.
 fn canonical(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    // h5py hashes types holding variable-length strings element by element,
+    // and on that path a fixed-length string member of a compound loses its
+    // trailing NULs (it is a numpy bytes scalar). The reference dumps carry
+    // that behaviour, so the canonical bytes do too.
+    let slow = has_vlen_string(t);
+    canonical_in(ctx, t, raw, out, slow)
+}
+
+fn fixed_string_canonical(e: &[u8], padding: StringPadding, out: &mut Vec<u8>, strip: bool) {
+    let size = e.len();
+    let start = out.len();
+    match padding {
+        StringPadding::NullTerminate => {
+            let end = e.iter().position(|&b| b == 0).unwrap_or(size);
+            out.extend_from_slice(&e[..end]);
+            out.resize(start + size, 0);
+        }
+        StringPadding::SpacePad => {
+            let end = e.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+            out.extend_from_slice(&e[..end]);
+            out.resize(start + size, 0);
+        }
+        _ => out.extend_from_slice(e),
+    }
+    if strip {
+        let keep = out[start..].iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        out.truncate(start + keep);
+    }
+}
+
+fn float_canonical(t: &Datatype, e: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    let DatatypeClass::FloatingPoint {
+        order,
+        exponent_size,
+        mantissa_size,
+        ..
+    } = &t.class
+    else {
+        return Err(Error::wrong_use("not a float"));
+    };
+    if convert::is_ieee_float(t) {
+        match order {
+            crate::format::message::datatype::ByteOrder::Little => out.extend_from_slice(e),
+            crate::format::message::datatype::ByteOrder::Big => out.extend(e.iter().rev()),
+        }
+        return Ok(());
+    }
+    match crate::hl::numpy_float_size(t) {
+        4 => out.extend_from_slice(&(convert::decode_float(t, e)? as f32).to_le_bytes()),
+        8 => out.extend_from_slice(&convert::decode_float(t, e)?.to_le_bytes()),
+        _ => {
+            // numpy's longdouble on x86-64: the 80-bit x87 value, then 6 zero bytes.
+            if *exponent_size == 15 && *mantissa_size == 64 {
+                let mut le: Vec<u8> = match order {
+                    crate::format::message::datatype::ByteOrder::Little => e.to_vec(),
+                    crate::format::message::datatype::ByteOrder::Big => e.iter().rev().copied().collect(),
+                };
+                le.resize(16, 0);
+                le[10..].fill(0);
+                out.extend_from_slice(&le);
+            } else {
+                return Err(Error::unsupported(
+                    0,
+                    format!("digest of a {}-byte float that is not x87 extended precision", t.size),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow: bool) -> Result<()> {
     let size = t.size as usize;
     if size == 0 {
         return Ok(());
     }
     match &t.class {
-        DatatypeClass::FixedPoint { order, .. }
-        | DatatypeClass::FloatingPoint { order, .. }
-        | DatatypeClass::Bitfield { order, .. } => {
+        DatatypeClass::FixedPoint { order, precision, bit_offset, .. } => {
+            let full = u32::from(*precision) == 8 * t.size && *bit_offset == 0;
+            if full && (matches!(order, crate::format::message::datatype::ByteOrder::Little) || size == 1) {
+                out.extend_from_slice(raw);
+            } else if full {
+                for e in raw.chunks_exact(size) {
+                    out.extend(e.iter().rev());
+                }
+            } else {
+                // libhdf5 converts partial-precision integers to full ones.
+                for e in raw.chunks_exact(size) {
+                    if let Number::Int(v) = convert::decode_number(t, e)? {
+                        out.extend_from_slice(&v.to_le_bytes()[..size]);
+                    }
+                }
+            }
+        }
+        DatatypeClass::Bitfield { order, .. } => {
             if matches!(order, crate::format::message::datatype::ByteOrder::Little) || size == 1 {
                 out.extend_from_slice(raw);
             } else {
@@ -396,27 +493,18 @@ fn canonical(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>) -> Resu
                 }
             }
         }
-        DatatypeClass::Enum { base, .. } => canonical(ctx, base, raw, out)?,
-        DatatypeClass::String { padding, .. } => {
+        DatatypeClass::FloatingPoint { .. } => {
             for e in raw.chunks_exact(size) {
-                match padding {
-                    StringPadding::NullTerminate => {
-                        let end = e.iter().position(|&b| b == 0).unwrap_or(size);
-                        out.extend_from_slice(&e[..end]);
-                        out.resize(out.len() + size - end, 0);
-                    }
-                    StringPadding::SpacePad => {
-                        let end = e.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
-                        out.extend_from_slice(&e[..end]);
-                        out.resize(out.len() + size - end, 0);
-                    }
-                    _ => out.extend_from_slice(e),
-                }
+                float_canonical(t, e, out)?;
             }
         }
-        DatatypeClass::VarLen {
-            string: Some(_), ..
-        } => {
+        DatatypeClass::Enum { base, .. } => canonical_in(ctx, base, raw, out, false)?,
+        DatatypeClass::String { padding, .. } => {
+            for e in raw.chunks_exact(size) {
+                fixed_string_canonical(e, *padding, out, false);
+            }
+        }
+        DatatypeClass::VarLen { string: Some(_), .. } => {
             for e in raw.chunks_exact(size) {
                 let b = convert::vlen_bytes(ctx, e, 1)?;
                 let end = b.iter().position(|&x| x == 0).unwrap_or(b.len());
@@ -424,27 +512,32 @@ fn canonical(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>) -> Resu
                 out.push(0);
             }
         }
-        DatatypeClass::Array { base, .. } => canonical(ctx, base, raw, out)?,
+        DatatypeClass::Array { base, .. } => {
+            let slow = slow && has_vlen_string(base);
+            canonical_in(ctx, base, raw, out, slow)?
+        }
         DatatypeClass::Compound { members } => {
             for e in raw.chunks_exact(size) {
                 for m in members {
                     let off = m.offset as usize;
                     let msize = m.datatype.size as usize;
                     let part = e.get(off..off + msize).ok_or_else(|| {
-                        Error::malformed(
-                            0,
-                            format!("compound member {:?} lies outside its element", m.name),
-                        )
+                        Error::malformed(0, format!("compound member {:?} lies outside its element", m.name))
                     })?;
-                    canonical(ctx, &m.datatype, part, out)?;
+                    match (&m.datatype.class, slow) {
+                        (DatatypeClass::String { padding, .. }, true) => {
+                            fixed_string_canonical(part, *padding, out, true)
+                        }
+                        _ => canonical_in(ctx, &m.datatype, part, out, slow)?,
+                    }
                 }
             }
         }
+        DatatypeClass::Complex { base } => canonical_in(ctx, base, raw, out, false)?,
         DatatypeClass::Opaque { .. } | DatatypeClass::Time { .. } => out.extend_from_slice(raw),
         DatatypeClass::Reference { .. } | DatatypeClass::VarLen { string: None, .. } => {
             return Err(Error::unsupported(0, "digest of references or sequences"))
         }
-        DatatypeClass::Complex { .. } => out.extend_from_slice(raw),
     }
     Ok(())
 }

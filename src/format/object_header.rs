@@ -13,6 +13,8 @@ use alloc::vec::Vec;
 
 /// Message type code of a header continuation.
 pub const CONTINUATION: u16 = 0x0010;
+/// Message type code of the object reference count (v2 headers only).
+pub const REFERENCE_COUNT: u16 = 0x0016;
 /// Message type code of a NIL (padding) message.
 pub const NIL: u16 = 0x0000;
 
@@ -258,6 +260,13 @@ fn walk_chunks<'b, R: ReadAt + ?Sized>(
                     "message of type {kind:#06x} declares {size} bytes, only {} remain in the chunk",
                     c.remaining()
                 )));
+            }
+            if kind == REFERENCE_COUNT {
+                // libhdf5 refuses this message in a version 1 header.
+                return Err(Error::malformed(
+                    offset,
+                    "object header v1 holds a reference count message, which only version 2 headers may carry",
+                ));
             }
             let data = c.bytes(usize::from(size))?.to_vec();
             c.align(8)?;

@@ -692,10 +692,6 @@ impl Attribute {
         }
         Ok(v.remove(0))
     }
-
-    pub(crate) fn file(&self) -> &File {
-        &self.file
-    }
 }
 
 fn byte_order_char(order: crate::format::message::datatype::ByteOrder, size: u32) -> char {
@@ -727,6 +723,20 @@ pub fn is_h5py_bool(t: &Datatype) -> bool {
     }
 }
 
+/// The size of the numpy float h5py maps a float datatype to: IEEE
+/// half/single/double keep their size; other layouts widen to the next numpy
+/// float (bfloat16 to f4, an x87 long double to numpy's 16-byte longdouble).
+pub fn numpy_float_size(t: &Datatype) -> u32 {
+    if convert::is_ieee_float(t) {
+        return t.size;
+    }
+    match t.size {
+        0..=4 => 4,
+        5..=8 => 8,
+        _ => 16,
+    }
+}
+
 /// The dtype name of the canonical dump (numpy's `dtype.str` for numbers).
 pub fn dtype_name(t: &Datatype) -> String {
     match &t.class {
@@ -739,9 +749,11 @@ pub fn dtype_name(t: &Datatype) -> String {
             )
         }
         DatatypeClass::FloatingPoint { order, .. } => {
-            format!("{}f{}", byte_order_char(*order, t.size), t.size)
+            format!("{}f{}", byte_order_char(*order, t.size), numpy_float_size(t))
         }
-        DatatypeClass::Time { .. } => format!("time{}", t.size * 8),
+        // Classes the canonical dump does not name are "class" + the HDF5
+        // class number, as h5py leaves them.
+        DatatypeClass::Time { .. } => "class2".into(),
         DatatypeClass::String { .. } => format!("|S{}", t.size),
         DatatypeClass::Bitfield { .. } => format!("bitfield{}", t.size * 8),
         DatatypeClass::Opaque { .. } => format!("|V{}", t.size),
@@ -771,6 +783,6 @@ pub fn dtype_name(t: &Datatype) -> String {
             let d: Vec<String> = dims.iter().map(|x| x.to_string()).collect();
             format!("array({},[{}])", dtype_name(base), d.join(", "))
         }
-        DatatypeClass::Complex { base } => format!("complex({})", dtype_name(base)),
+        DatatypeClass::Complex { .. } => "class11".into(),
     }
 }

@@ -82,7 +82,12 @@ impl H5Type for f64 {
 /// The numeric kind a stored datatype decodes to, without conversion.
 pub fn stored_native(t: &Datatype) -> Option<(Native, ByteOrder)> {
     match &t.class {
-        DatatypeClass::FixedPoint { order, signed, .. } => Some((
+        DatatypeClass::FixedPoint {
+            order,
+            signed,
+            bit_offset: 0,
+            precision,
+        } if u32::from(*precision) == 8 * t.size && matches!(t.size, 1 | 2 | 4 | 8) => Some((
             if *signed {
                 Native::Int(t.size)
             } else {
@@ -155,41 +160,121 @@ pub enum Number {
     Float(f64),
 }
 
-/// Decodes one numeric element (integer, float, enum, bitfield).
+fn ordered128(bytes: &[u8], order: ByteOrder) -> u128 {
+    match order {
+        ByteOrder::Little => bytes.iter().rev().fold(0u128, |a, &b| (a << 8) | u128::from(b)),
+        ByteOrder::Big => bytes.iter().fold(0u128, |a, &b| (a << 8) | u128::from(b)),
+    }
+}
+
+fn bits(v: u128, at: u32, n: u32) -> u128 {
+    if n == 0 || at >= 128 {
+        return 0;
+    }
+    let shifted = v >> at;
+    if n >= 128 {
+        shifted
+    } else {
+        shifted & ((1u128 << n) - 1)
+    }
+}
+
+/// Decodes a float of any HDF5 bit layout (IEEE, bfloat16, x87 extended...)
+/// to the nearest `f64`.
+pub fn decode_float(t: &Datatype, bytes: &[u8]) -> Result<f64> {
+    let DatatypeClass::FloatingPoint {
+        order,
+        sign_location,
+        exponent_location,
+        exponent_size,
+        mantissa_location,
+        mantissa_size,
+        exponent_bias,
+        ..
+    } = &t.class
+    else {
+        return Err(unsupported_conversion(t));
+    };
+    if bytes.len() > 16 || *exponent_size == 0 || *exponent_size > 32 || *mantissa_size > 112 {
+        return Err(unsupported_conversion(t));
+    }
+    let raw = ordered128(bytes, *order);
+    let sign = if bits(raw, u32::from(*sign_location), 1) == 1 { -1.0 } else { 1.0 };
+    let esize = u32::from(*exponent_size);
+    let msize = u32::from(*mantissa_size);
+    let exp = bits(raw, u32::from(*exponent_location), esize) as i64;
+    let man = bits(raw, u32::from(*mantissa_location), msize);
+    let exp_max = (1i64 << esize) - 1;
+    // x87 extended stores the integer bit explicitly (64-bit mantissa with a
+    // 15-bit exponent); IEEE layouts imply it.
+    let explicit = msize == 64 && esize == 15;
+    let frac_bits = if explicit { msize - 1 } else { msize };
+    let frac_mask = if frac_bits >= 128 { u128::MAX } else { (1u128 << frac_bits) - 1 };
+    let frac = man & frac_mask;
+    if exp == exp_max {
+        return Ok(if frac == 0 { sign * f64::INFINITY } else { f64::NAN });
+    }
+    let scale = |e: i64| -> f64 { 2f64.powi(e.clamp(-2000, 2000) as i32) };
+    let frac_f = frac as f64 / scale(i64::from(frac_bits));
+    let bias = i64::from(*exponent_bias);
+    let v = if exp == 0 {
+        frac_f * scale(1 - bias)
+    } else {
+        (1.0 + frac_f) * scale(exp - bias)
+    };
+    Ok(sign * v)
+}
+
+/// Decodes one numeric element (integer, float, enum, bitfield), applying
+/// the integer's precision and bit offset as libhdf5 does.
 pub fn decode_number(t: &Datatype, bytes: &[u8]) -> Result<Number> {
     match &t.class {
-        DatatypeClass::FixedPoint { order, signed, .. } => {
-            if bytes.len() > 8 || bytes.is_empty() {
+        DatatypeClass::FixedPoint {
+            order,
+            signed,
+            bit_offset,
+            precision,
+        } => {
+            if bytes.len() > 16 || bytes.is_empty() {
                 return Err(unsupported_conversion(t));
             }
-            let raw = ordered(bytes, *order);
-            let bits = 8 * bytes.len() as u32;
-            let v = if *signed && bits < 64 && raw >> (bits - 1) & 1 == 1 {
-                i128::from(raw) - (1i128 << bits)
-            } else if *signed && bits == 64 {
-                i128::from(raw as i64)
+            let raw = ordered128(bytes, *order);
+            let width = 8 * bytes.len() as u32;
+            let prec = if *precision == 0 { width } else { u32::from(*precision).min(width) };
+            let v = bits(raw, u32::from(*bit_offset), prec);
+            let value = if *signed && prec < 128 && (v >> (prec - 1)) & 1 == 1 {
+                (v as i128).wrapping_sub(1i128.wrapping_shl(prec))
             } else {
-                i128::from(raw)
+                v as i128
             };
-            Ok(Number::Int(v))
+            Ok(Number::Int(value))
         }
         DatatypeClass::Bitfield { order, .. } => {
-            if bytes.len() > 8 {
+            if bytes.len() > 16 {
                 return Err(unsupported_conversion(t));
             }
-            Ok(Number::Int(i128::from(ordered(bytes, *order))))
+            Ok(Number::Int(ordered128(bytes, *order) as i128))
         }
-        DatatypeClass::FloatingPoint { order, .. } if is_ieee(t) => {
-            let raw = ordered(bytes, *order);
-            Ok(Number::Float(match t.size {
-                2 => f16_to_f64(raw as u16),
-                4 => f64::from(f32::from_bits(raw as u32)),
-                _ => f64::from_bits(raw),
-            }))
+        DatatypeClass::FloatingPoint { order, .. } => {
+            if is_ieee(t) {
+                let raw = ordered(bytes, *order);
+                Ok(Number::Float(match t.size {
+                    2 => f16_to_f64(raw as u16),
+                    4 => f64::from(f32::from_bits(raw as u32)),
+                    _ => f64::from_bits(raw),
+                }))
+            } else {
+                decode_float(t, bytes).map(Number::Float)
+            }
         }
         DatatypeClass::Enum { base, .. } => decode_number(base, bytes),
         _ => Err(unsupported_conversion(t)),
     }
+}
+
+/// True when an IEEE float layout of its size (f16, f32, f64).
+pub fn is_ieee_float(t: &Datatype) -> bool {
+    is_ieee(t)
 }
 
 fn unsupported_conversion(t: &Datatype) -> Error {

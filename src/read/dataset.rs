@@ -238,8 +238,9 @@ pub fn read_raw_into(
         Layout::Chunked {
             dims: chunk_dims,
             index,
+            flags,
             ..
-        } => read_chunked(ctx, info, sel, chunk_dims, index, out),
+        } => read_chunked(ctx, info, sel, chunk_dims, index, *flags, out),
         Layout::Virtual { .. } => Err(Error::unsupported(
             info.address,
             "virtual dataset layout (data in other datasets)",
@@ -305,9 +306,17 @@ fn read_chunked(
     sel: &Hyperslab,
     chunk_dims: &[u64],
     index: &ChunkIndex,
+    layout_flags: u8,
     out: &mut [u8],
 ) -> Result<()> {
     let _ = index;
+    // Layout v4 flag bit 0: partial edge chunks are stored without filters.
+    let unfiltered_edges = layout_flags & 0x01 != 0;
+    let shape = info.shape();
+    let rank = shape.len();
+    let is_edge = |r: &ChunkRecord| {
+        (0..rank).any(|d| r.offsets[d].saturating_add(chunk_dims[d]) > shape[d])
+    };
     let rank = info.shape().len();
     if chunk_dims.len() != rank {
         return Err(Error::malformed(
@@ -365,6 +374,11 @@ fn read_chunked(
         })
         .collect();
     let decode = |r: &ChunkRecord| -> Result<Vec<u8>> {
+        let steps: &[FilterStep] = if unfiltered_edges && is_edge(r) {
+            &[]
+        } else {
+            &steps
+        };
         let stored = if steps.is_empty() {
             chunk_bytes
         } else {
@@ -376,7 +390,7 @@ fn read_chunked(
             return Ok(raw);
         }
         filters::decode_chunk(
-            &steps,
+            steps,
             r.filter_mask,
             raw,
             esize as usize,

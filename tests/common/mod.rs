@@ -97,6 +97,25 @@ fn describe(path: &str, o: &Value, r: &Value) -> String {
         for (k, v) in b {
             match a.get(k) {
                 Some(w) if same(v, w) => {}
+                Some(Value::Object(wa)) if k == "attrs" && v.is_object() => {
+                    let va = v.as_object().expect("checked");
+                    for (name, rv) in va {
+                        match wa.get(name) {
+                            Some(ov) if same(ov, rv) => {}
+                            Some(ov) => parts.push(format!(
+                                "attr {name:?}: ours {} / reference {}",
+                                short(ov),
+                                short(rv)
+                            )),
+                            None => parts.push(format!("attr {name:?}: missing")),
+                        }
+                    }
+                    for name in wa.keys() {
+                        if !va.contains_key(name) {
+                            parts.push(format!("attr {name:?}: ours only"));
+                        }
+                    }
+                }
                 Some(w) => parts.push(format!("{k}: ours {} / reference {}", short(w), short(v))),
                 None => parts.push(format!("{k}: missing (reference {})", short(v))),
             }
@@ -112,8 +131,8 @@ fn describe(path: &str, o: &Value, r: &Value) -> String {
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 300 {
-        format!("{}...", &s[..300])
+    if s.chars().count() > 300 {
+        format!("{}...", s.chars().take(300).collect::<String>())
     } else {
         s
     }
