@@ -442,23 +442,93 @@ fn float_canonical(t: &Datatype, e: &[u8], out: &mut Vec<u8>) -> Result<()> {
         8 => out.extend_from_slice(&convert::decode_float(t, e)?.to_le_bytes()),
         _ => {
             // numpy's longdouble on x86-64: the 80-bit x87 value, then 6 zero bytes.
-            if *exponent_size == 15 && *mantissa_size == 64 {
-                let mut le: Vec<u8> = match order {
-                    crate::format::message::datatype::ByteOrder::Little => e.to_vec(),
-                    crate::format::message::datatype::ByteOrder::Big => e.iter().rev().copied().collect(),
-                };
-                le.resize(16, 0);
-                le[10..].fill(0);
-                out.extend_from_slice(&le);
-            } else {
-                return Err(Error::unsupported(
+            let x87 = to_x87(t, e, *order, *exponent_size, *mantissa_size).ok_or_else(|| {
+                Error::unsupported(
                     0,
-                    format!("digest of a {}-byte float that is not x87 extended precision", t.size),
-                ));
-            }
+                    format!("digest of a {}-byte float that does not convert to x87 extended precision", t.size),
+                )
+            })?;
+            out.extend_from_slice(&x87);
+            out.extend_from_slice(&[0u8; 6]);
         }
     }
     Ok(())
+}
+
+/// Encodes a float with a 15-bit exponent (x87 extended or IEEE quad) as
+/// the 10 bytes of x87 extended precision, rounding the mantissa to nearest
+/// as libhdf5's conversion does.
+fn to_x87(
+    t: &Datatype,
+    e: &[u8],
+    order: crate::format::message::datatype::ByteOrder,
+    exponent_size: u8,
+    mantissa_size: u8,
+) -> Option<[u8; 10]> {
+    let DatatypeClass::FloatingPoint {
+        sign_location,
+        exponent_location,
+        mantissa_location,
+        exponent_bias,
+        ..
+    } = &t.class
+    else {
+        return None;
+    };
+    if exponent_size != 15 || *exponent_bias != 16383 || e.len() > 16 {
+        return None;
+    }
+    let raw = match order {
+        crate::format::message::datatype::ByteOrder::Little => {
+            e.iter().rev().fold(0u128, |a, &b| (a << 8) | u128::from(b))
+        }
+        crate::format::message::datatype::ByteOrder::Big => {
+            e.iter().fold(0u128, |a, &b| (a << 8) | u128::from(b))
+        }
+    };
+    let field = |at: u8, n: u32| -> u128 {
+        let v = raw >> at;
+        if n >= 128 {
+            v
+        } else {
+            v & ((1u128 << n) - 1)
+        }
+    };
+    let sign = field(*sign_location, 1) as u16;
+    let mut exp = field(*exponent_location, 15) as u16;
+    let msize = u32::from(mantissa_size);
+    let man = field(*mantissa_location, msize);
+    let mantissa: u64 = if msize == 64 {
+        man as u64 // already x87: explicit integer bit
+    } else if exp == 0x7fff {
+        if man == 0 {
+            1 << 63
+        } else {
+            0xC000_0000_0000_0000
+        }
+    } else {
+        // Implied integer bit: 63 fraction bits in x87.
+        let (mut frac, carry) = if msize > 63 {
+            let drop = msize - 63;
+            let kept = man >> drop;
+            let half = 1u128 << (drop - 1);
+            let rest = man & ((1u128 << drop) - 1);
+            let rounded = kept + u128::from(rest >= half);
+            (rounded & ((1u128 << 63) - 1), rounded >> 63)
+        } else {
+            (man << (63 - msize), 0)
+        };
+        if carry != 0 {
+            exp += 1;
+            frac = 0;
+        }
+        let int_bit: u128 = if exp == 0 { 0 } else { 1 << 63 };
+        (int_bit | frac) as u64
+    };
+    let mut out = [0u8; 10];
+    out[..8].copy_from_slice(&mantissa.to_le_bytes());
+    out[8..].copy_from_slice(&((sign << 15) | exp).to_le_bytes());
+    Some(out)
 }
 
 fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow: bool) -> Result<()> {
@@ -533,7 +603,25 @@ fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow
                 }
             }
         }
-        DatatypeClass::Complex { base } => canonical_in(ctx, base, raw, out, false)?,
+        DatatypeClass::Complex { base } => {
+            // h5py leaves complex types as they are stored: each part
+            // little-endian at its stored size, no conversion.
+            let part = base.size as usize;
+            let big = matches!(
+                &base.class,
+                DatatypeClass::FloatingPoint {
+                    order: crate::format::message::datatype::ByteOrder::Big,
+                    ..
+                }
+            );
+            if part == 0 || !big {
+                out.extend_from_slice(raw);
+            } else {
+                for e in raw.chunks_exact(part) {
+                    out.extend(e.iter().rev());
+                }
+            }
+        }
         DatatypeClass::Opaque { .. } | DatatypeClass::Time { .. } => out.extend_from_slice(raw),
         DatatypeClass::Reference { .. } | DatatypeClass::VarLen { string: None, .. } => {
             return Err(Error::unsupported(0, "digest of references or sequences"))

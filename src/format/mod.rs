@@ -130,5 +130,6 @@ pub mod global_heap;
 pub mod local_heap;
 pub mod message;
 pub mod object_header;
+pub mod sohm_table;
 pub mod superblock;
 pub mod symbol_table_node;

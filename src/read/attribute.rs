@@ -32,20 +32,12 @@ fn resolve(ctx: &FileCtx, a: attribute::Attribute, offset: u64) -> Result<RawAtt
     };
     let dataspace = match a.dataspace {
         MaybeShared::Inline(s) => s,
-        MaybeShared::Shared(crate::format::message::shared::SharedMessage::ObjectHeader {
-            address,
-        }) => {
-            let h = ctx.object_header(address)?;
-            let m = h.first(msg::DATASPACE).ok_or_else(|| {
-                Error::malformed(address, "shared dataspace: header has no dataspace message")
-            })?;
-            dataspace::decode(&mut m.cursor("dataspace message"), ctx.sizes)?
-        }
-        MaybeShared::Shared(_) => {
-            return Err(Error::unsupported(
-                offset,
-                "attribute dataspace stored in the shared message heap",
-            ))
+        MaybeShared::Shared(s) => {
+            let body = ctx.shared_body(msg::DATASPACE, &s, offset)?;
+            dataspace::decode(
+                &mut Cursor::new(&body, offset, "shared dataspace message"),
+                ctx.sizes,
+            )?
         }
     };
     let n = dataspace.num_elements().unwrap_or(0);

@@ -69,19 +69,36 @@ pub fn dataset_info(ctx: &FileCtx, header: &ObjectHeader) -> Result<DatasetInfo>
     let ds_msg = header
         .first(msg::DATASPACE)
         .ok_or_else(|| Error::malformed(at, "dataset has no dataspace message"))?;
-    let dataspace = dataspace::decode(&mut ds_msg.cursor("dataspace message"), ctx.sizes)?;
+    let body = ctx.message_body(ds_msg)?;
+    let dataspace = dataspace::decode(
+        &mut crate::format::Cursor::new(&body, ds_msg.offset, "dataspace message"),
+        ctx.sizes,
+    )?;
     let lay_msg = header
         .first(msg::LAYOUT)
         .ok_or_else(|| Error::malformed(at, "dataset has no data layout message"))?;
     let layout = layout::decode(&mut lay_msg.cursor("data layout message"), ctx.sizes)?;
     let filters = match header.first(msg::FILTER_PIPELINE) {
-        Some(m) => filter_pipeline::decode(&mut m.cursor("filter pipeline message"))?.filters,
+        Some(m) => {
+            let body = ctx.message_body(m)?;
+            filter_pipeline::decode(&mut crate::format::Cursor::new(
+                &body,
+                m.offset,
+                "filter pipeline message",
+            ))?
+            .filters
+        }
         None => Vec::new(),
     };
     // The new fill value message takes precedence over the old one.
     let mut fill = None;
     if let Some(m) = header.first(msg::FILL_VALUE) {
-        let fv = fill_value::decode(&mut m.cursor("fill value message"))?;
+        let body = ctx.message_body(m)?;
+        let fv = fill_value::decode(&mut crate::format::Cursor::new(
+            &body,
+            m.offset,
+            "fill value message",
+        ))?;
         if fv.defined {
             fill = fv.value;
         }

@@ -9,7 +9,10 @@ use crate::format::global_heap::{self, GlobalHeapCollection};
 use crate::format::message::datatype::Datatype;
 use crate::format::message::shared::SharedMessage;
 use crate::format::object_header::{self, ObjectHeader};
+use crate::format::object_header::RawMessage;
+use crate::format::sohm_table::{self, SohmIndex};
 use crate::format::superblock::{self, Superblock};
+use std::borrow::Cow;
 use crate::format::{Limits, Sizes};
 use crate::io::ReadAt;
 use std::collections::HashMap;
@@ -70,6 +73,7 @@ pub struct FileCtx {
     /// Directory of the file, for resolving external links and storage.
     pub path: Option<std::path::PathBuf>,
     headers: Mutex<HashMap<u64, Arc<ObjectHeader>>>,
+    sohm: std::sync::OnceLock<std::result::Result<Vec<SohmIndex>, Error>>,
     global_heaps: Mutex<HashMap<u64, Arc<GlobalHeapCollection>>>,
 }
 
@@ -93,6 +97,7 @@ impl FileCtx {
             limits,
             path,
             headers: Mutex::new(HashMap::new()),
+            sohm: std::sync::OnceLock::new(),
             global_heaps: Mutex::new(HashMap::new()),
         })
     }
@@ -157,30 +162,94 @@ impl FileCtx {
         Ok(h)
     }
 
-    /// Resolves a datatype that may be shared (a committed datatype).
-    pub fn resolve_shared_datatype(&self, shared: &SharedMessage) -> Result<Datatype> {
+    /// The indexes of the shared object header message table (SOHM), read
+    /// once from the superblock extension.
+    fn sohm_indexes(&self) -> Result<&[SohmIndex]> {
+        let got = self.sohm.get_or_init(|| {
+            let ext = self.superblock.extension_address;
+            if crate::format::is_undefined(ext) {
+                return Err(Error::malformed(
+                    0,
+                    "a message is shared through the shared message heap, but the file has no superblock extension",
+                ));
+            }
+            let h = self.object_header(ext)?;
+            let m = h.first(0x000F).ok_or_else(|| {
+                Error::malformed(ext, "superblock extension has no shared message table message")
+            })?;
+            let info = crate::format::message::shared_message_table::decode(
+                &mut m.cursor("shared message table message"),
+                self.sizes,
+            )?;
+            sohm_table::read_table(
+                &self.source,
+                self.sizes,
+                info.table_address,
+                info.num_indices,
+                &self.limits,
+            )
+        });
+        match got {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// The body of a shared message of type `kind`: from the object header it
+    /// lives in (committed datatypes) or from the shared message heap.
+    pub fn shared_body(&self, kind: u16, shared: &SharedMessage, at: u64) -> Result<Vec<u8>> {
         match shared {
             SharedMessage::ObjectHeader { address } => {
                 let h = self.object_header(*address)?;
-                let m = h.first(msg::DATATYPE).ok_or_else(|| {
+                let m = h.first(kind).ok_or_else(|| {
                     Error::malformed(
                         *address,
-                        "shared datatype: the committed datatype's header has no datatype message",
+                        format!("shared message: the object header it points to has no message of type {kind:#06x}"),
                     )
                 })?;
                 if m.is_shared() {
                     return Err(Error::malformed(
                         m.offset,
-                        "shared datatype: a committed datatype refers to another shared datatype",
+                        "shared message: points to another shared message",
                     ));
                 }
-                crate::format::message::datatype::decode(&mut m.cursor("datatype message"))
+                Ok(m.data.clone())
             }
-            SharedMessage::Heap { .. } => Err(Error::unsupported(
-                0,
-                "datatype stored in the shared object header message heap",
-            )),
+            SharedMessage::Heap { heap_id } => {
+                let indexes = self.sohm_indexes()?;
+                let index = sohm_table::index_for(indexes, kind, at)?;
+                let heap = crate::format::fractal_heap::read_fractal_heap(
+                    &self.source,
+                    self.sizes,
+                    index.heap_address,
+                    &self.limits,
+                )?;
+                heap.get(&self.source, self.sizes, heap_id, &self.limits)
+            }
         }
+    }
+
+    /// The body of a message, resolving sharing.
+    pub fn message_body<'m>(&self, m: &'m RawMessage) -> Result<Cow<'m, [u8]>> {
+        if !m.is_shared() {
+            return Ok(Cow::Borrowed(&m.data));
+        }
+        let s = crate::format::message::shared::decode(
+            &mut m.cursor("shared message"),
+            self.sizes,
+        )?;
+        self.shared_body(m.kind, &s, m.offset).map(Cow::Owned)
+    }
+
+    /// Resolves a datatype that may be shared (a committed datatype or the
+    /// shared message heap).
+    pub fn resolve_shared_datatype(&self, shared: &SharedMessage) -> Result<Datatype> {
+        let body = self.shared_body(msg::DATATYPE, shared, 0)?;
+        crate::format::message::datatype::decode(&mut crate::format::Cursor::new(
+            &body,
+            0,
+            "shared datatype message",
+        ))
     }
 
     /// Decodes the datatype message of a header, resolving sharing.

@@ -31,8 +31,12 @@ pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<SharedMessage> {
     let version = c.u8()?;
     match version {
         1 => {
-            // Type (always "committed"), 2 + 4 reserved bytes, then the address.
+            // Type (always "committed"), 2 + 4 reserved bytes, then the
+            // object's location as libhdf5 1.4-1.6 encoded it: the
+            // symbol-table-entry form, a link name offset (size of lengths)
+            // before the object header address.
             c.skip(7)?;
+            c.skip(usize::from(sizes.length))?;
             Ok(SharedMessage::ObjectHeader {
                 address: c.address(sizes)?,
             })
@@ -81,7 +85,8 @@ mod tests {
             0, // type
             0, 0, // reserved
             0, 0, 0, 0, // reserved
-            0x20, 0x01, 0, 0, 0, 0, 0, 0, // address 0x120
+            16, 0, 0, 0, 0, 0, 0, 0, // link name offset (unused)
+            0x20, 0x01, 0, 0, 0, 0, 0, 0, // object header address 0x120
         ];
         let mut c = Cursor::new(&bytes, 0, "shared");
         assert_eq!(
