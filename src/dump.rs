@@ -441,7 +441,18 @@ fn float_canonical(t: &Datatype, e: &[u8], out: &mut Vec<u8>) -> Result<()> {
         4 => out.extend_from_slice(&(convert::decode_float(t, e)? as f32).to_le_bytes()),
         8 => out.extend_from_slice(&convert::decode_float(t, e)?.to_le_bytes()),
         _ => {
-            // numpy's longdouble on x86-64: the 80-bit x87 value, then 6 zero bytes.
+            // numpy's longdouble on x86-64 is x87 extended precision in 16
+            // bytes. libhdf5 copies an x87 value with its padding bytes as
+            // stored; other layouts are converted and padded with zeros.
+            if *exponent_size == 15 && *mantissa_size == 64 {
+                let start = out.len();
+                match order {
+                    crate::format::message::datatype::ByteOrder::Little => out.extend_from_slice(e),
+                    crate::format::message::datatype::ByteOrder::Big => out.extend(e.iter().rev()),
+                }
+                out.resize(start + 16, 0);
+                return Ok(());
+            }
             let x87 = to_x87(t, e, *order, *exponent_size, *mantissa_size).ok_or_else(|| {
                 Error::unsupported(
                     0,
