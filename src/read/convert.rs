@@ -333,7 +333,12 @@ pub fn fixed_string(bytes: &[u8], padding: StringPadding) -> String {
             &bytes[..end]
         }
         StringPadding::SpacePad => {
-            let end = bytes.iter().rposition(|&b| b != b' ').map_or(0, |p| p + 1);
+            // libhdf5 turns the trailing spaces into NULs when it converts to
+            // a NUL-padded string, and the padding NULs then go too.
+            let end = bytes
+                .iter()
+                .rposition(|&b| b != b' ' && b != 0)
+                .map_or(0, |p| p + 1);
             &bytes[..end]
         }
     };
@@ -424,5 +429,6 @@ mod tests {
             "ab\0cd"
         );
         assert_eq!(fixed_string(b"ab  ", StringPadding::SpacePad), "ab");
+        assert_eq!(fixed_string(b"a b\0  ", StringPadding::SpacePad), "a b");
     }
 }
