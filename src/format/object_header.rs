@@ -226,7 +226,7 @@ fn read_v2<R: ReadAt + ?Sized>(
 
 /// Walks the v1 chunk chain: messages are (type u16, size u16, flags u8, 3
 /// reserved), 8-byte aligned.
-fn walk_chunks<'b, R: ReadAt + ?Sized>(
+fn walk_chunks<R: ReadAt + ?Sized>(
     r: &R,
     sizes: Sizes,
     first: Pending,

@@ -130,12 +130,12 @@ impl File {
             ObjectKind::Dataset => {
                 let info =
                     dataset::dataset_info(&self.ctx, &header).map_err(|e| e.in_object(path))?;
-                Object::Dataset(Dataset {
+                Object::Dataset(Box::new(Dataset {
                     file: self.clone(),
                     path: path.into(),
                     header,
                     info,
-                })
+                }))
             }
             ObjectKind::Datatype => {
                 let datatype = self
@@ -165,7 +165,7 @@ pub enum Object {
     /// A group.
     Group(Group),
     /// A dataset.
-    Dataset(Dataset),
+    Dataset(Box<Dataset>),
     /// A committed (named) datatype.
     Datatype(CommittedDatatype),
 }
@@ -359,7 +359,7 @@ impl Group {
     /// The dataset at `path`.
     pub fn dataset(&self, path: &str) -> Result<Dataset> {
         match self.get(path)? {
-            Object::Dataset(d) => Ok(d),
+            Object::Dataset(d) => Ok(*d),
             o => Err(Error::wrong_use(format!("{} is not a dataset", o.path()))),
         }
     }

@@ -49,6 +49,7 @@ impl Hyperslab {
                 self.step.len()
             )));
         }
+        #[allow(clippy::needless_range_loop)]
         for d in 0..rank {
             if self.step[d] == 0 {
                 return Err(Error::wrong_use(format!(
