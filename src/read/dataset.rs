@@ -248,7 +248,7 @@ pub fn read_raw_into(
                     let slice = out.get_mut(dst..dst + len as usize).ok_or_else(|| {
                         Error::malformed(*address, "selection run outside the buffer")
                     })?;
-                    r.read_exact_at(address + src, slice)
+                    read_large(r, address + src, slice)
                 },
             )
         }
@@ -263,6 +263,25 @@ pub fn read_raw_into(
             "virtual dataset layout (data in other datasets)",
         )),
     }
+}
+
+/// Reads a long run in pieces on all cores: the page faults of a fresh
+/// output buffer and the copy out of the page cache then run in parallel.
+#[cfg(feature = "parallel")]
+fn read_large(r: &(dyn crate::io::ReadAt + Send + Sync), offset: u64, buf: &mut [u8]) -> Result<()> {
+    use rayon::prelude::*;
+    const PIECE: usize = 8 << 20;
+    if buf.len() < 2 * PIECE {
+        return r.read_exact_at(offset, buf);
+    }
+    buf.par_chunks_mut(PIECE)
+        .enumerate()
+        .try_for_each(|(i, piece)| r.read_exact_at(offset + (i * PIECE) as u64, piece))
+}
+
+#[cfg(not(feature = "parallel"))]
+fn read_large(r: &(dyn crate::io::ReadAt + Send + Sync), offset: u64, buf: &mut [u8]) -> Result<()> {
+    r.read_exact_at(offset, buf)
 }
 
 fn copy_runs(
@@ -416,15 +435,42 @@ fn read_chunked(
         )
         .map_err(|e| e.at(r.address))
     };
-    let batch = batch_size(chunk_bytes);
-    for group in touched.chunks(batch) {
-        let decoded = decode_batch(group, &decode);
-        for (r, data) in group.iter().zip(decoded) {
-            let data = data?;
-            copy_runs(sel, &r.offsets, chunk_dims, esize, &data, out)?;
+    // Each worker decodes a chunk and copies its part into the output under
+    // a lock (the copy is short next to the decompression), then hands the
+    // buffer back to its thread's pool for the next chunk.
+    let out = std::sync::Mutex::new(out);
+    let work = |r: &&ChunkRecord| -> Result<()> {
+        let data = decode(r)?;
+        {
+            let mut guard = out
+                .lock()
+                .map_err(|_| Error::wrong_use("a chunk decoder panicked"))?;
+            copy_runs(sel, &r.offsets, chunk_dims, esize, &data, &mut guard)?;
         }
+        filters::recycle_buffer(data);
+        Ok(())
+    };
+    for_each_chunk(&touched, work)
+}
+
+#[cfg(feature = "parallel")]
+fn for_each_chunk<F>(touched: &[&ChunkRecord], work: F) -> Result<()>
+where
+    F: Fn(&&ChunkRecord) -> Result<()> + Sync + Send,
+{
+    use rayon::prelude::*;
+    if touched.len() <= 1 {
+        return touched.iter().try_for_each(work);
     }
-    Ok(())
+    touched.par_iter().try_for_each(work)
+}
+
+#[cfg(not(feature = "parallel"))]
+fn for_each_chunk<F>(touched: &[&ChunkRecord], work: F) -> Result<()>
+where
+    F: Fn(&&ChunkRecord) -> Result<()>,
+{
+    touched.iter().try_for_each(work)
 }
 
 fn k_range_public(sel: &Hyperslab, d: usize, origin: u64, len: u64) -> (u64, u64) {
@@ -444,42 +490,6 @@ fn k_range_public(sel: &Hyperslab, d: usize, origin: u64, len: u64) -> (u64, u64
     } else {
         (lo, hi)
     }
-}
-
-fn batch_size(chunk_bytes: u64) -> usize {
-    let threads = threads();
-    let by_memory = (64u64 << 20) / chunk_bytes.max(1);
-    (by_memory as usize).clamp(threads * 2, 1024).max(1)
-}
-
-#[cfg(feature = "parallel")]
-fn threads() -> usize {
-    rayon::current_num_threads()
-}
-
-#[cfg(not(feature = "parallel"))]
-fn threads() -> usize {
-    1
-}
-
-#[cfg(feature = "parallel")]
-fn decode_batch<F>(group: &[&ChunkRecord], decode: &F) -> Vec<Result<Vec<u8>>>
-where
-    F: Fn(&ChunkRecord) -> Result<Vec<u8>> + Sync,
-{
-    use rayon::prelude::*;
-    if group.len() == 1 {
-        return group.iter().map(|r| decode(r)).collect();
-    }
-    group.par_iter().map(|r| decode(r)).collect()
-}
-
-#[cfg(not(feature = "parallel"))]
-fn decode_batch<F>(group: &[&ChunkRecord], decode: &F) -> Vec<Result<Vec<u8>>>
-where
-    F: Fn(&ChunkRecord) -> Result<Vec<u8>>,
-{
-    group.iter().map(|r| decode(r)).collect()
 }
 
 /// Reads the selection into a new buffer, in the file's byte layout.
