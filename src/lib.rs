@@ -18,7 +18,7 @@
 //!
 //! ```
 //! # fn main() -> vtkhdf::Result<()> {
-//! let file = vtkhdf::File::open("tests/golden/files/dataset_contiguous_earliest.h5")?;
+//! let file = vtkhdf::File::open("tests/golden/files/layouts_earliest.h5")?;
 //! for link in file.root()?.links()? {
 //!     println!("{}", link.name);
 //! }

@@ -375,14 +375,27 @@ fn read_chunk_btree_v2<R: ReadAt + ?Sized>(
             ),
         ));
     }
+    // The filtered chunk size field is as wide as the chunk size needs
+    // (layout v4), or "size of lengths" wide (layout v5, HDF5 2.0): the
+    // header's record size tells which.
+    let base_size = usize::from(sizes.offset) + 8 * rank;
+    let record_size = usize::from(header.record_size);
     let size_width = if filtered {
-        chunk_size_width(chunk_size_bytes)
+        record_size.saturating_sub(base_size + 4)
     } else {
         0
     };
-    let extra = if filtered { size_width + 4 } else { 0 };
-    let expected_size = usize::from(sizes.offset) + extra + 8 * rank;
-    if usize::from(header.record_size) != expected_size {
+    let valid = if filtered {
+        size_width == chunk_size_width(chunk_size_bytes) || size_width == usize::from(sizes.length)
+    } else {
+        record_size == base_size
+    };
+    if !valid || size_width > 8 {
+        let expected_size = if filtered {
+            base_size + 4 + chunk_size_width(chunk_size_bytes)
+        } else {
+            base_size
+        };
         return Err(Error::malformed(
             address,
             format!(
