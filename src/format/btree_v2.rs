@@ -596,18 +596,19 @@ pub fn read_dense_messages<R: ReadAt + ?Sized>(
     limits: &Limits,
 ) -> Result<Vec<Vec<u8>>> {
     let (header, records) = read_btree_v2(r, sizes, btree_address, limits)?;
-    let (id_start, id_len) =
-        match header.record_type {
-            5 => (4, 7),
-            6 => (8, 7),
-            8 | 9 => (0, 8),
-            t => return Err(Error::malformed(
+    let (id_start, id_len) = match header.record_type {
+        5 => (4, 7),
+        6 => (8, 7),
+        8 | 9 => (0, 8),
+        t => {
+            return Err(Error::malformed(
                 btree_address,
                 format!(
                     "dense storage: expected a v2 B-tree of record type 5, 6, 8 or 9, found {t}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     if records.len() as u64 > limits.max_links {
         return Err(Error::limit(format!(
             "dense storage: {} records exceed the limit of {} links or attributes",
@@ -617,7 +618,7 @@ pub fn read_dense_messages<R: ReadAt + ?Sized>(
         .at(btree_address));
     }
     let heap = read_fractal_heap(r, sizes, fractal_heap_address, limits)?;
-    let mut out = Vec::with_capacity(records.len());
+    let mut ids = Vec::with_capacity(records.len());
     for rec in &records {
         let id = rec.get(id_start..id_start + id_len).ok_or_else(|| {
             Error::malformed(
@@ -628,9 +629,10 @@ pub fn read_dense_messages<R: ReadAt + ?Sized>(
                 ),
             )
         })?;
-        out.push(heap.get(r, sizes, id, limits)?);
+        ids.push(id);
     }
-    Ok(out)
+    // One batch, so that each heap block is read once.
+    heap.get_many(r, sizes, &ids, limits)
 }
 
 #[cfg(test)]

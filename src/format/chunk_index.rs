@@ -112,7 +112,10 @@ fn grid(extent: &[u64], chunk_dims: &[u64]) -> Result<Vec<u64>> {
         .zip(chunk_dims)
         .map(|(&e, &c)| {
             if c == 0 {
-                return Err(Error::malformed(0, "chunked layout: a chunk dimension is 0"));
+                return Err(Error::malformed(
+                    0,
+                    "chunked layout: a chunk dimension is 0",
+                ));
             }
             Ok(e.div_ceil(c))
         })
@@ -217,6 +220,12 @@ pub fn read_chunk_records<R: ReadAt + ?Sized>(
             if is_undefined(address) {
                 return Ok(Vec::new());
             }
+            if chunk_size_bytes == 0 {
+                return Err(Error::malformed(
+                    address,
+                    "implicit chunk index: chunk size is 0 bytes",
+                ));
+            }
             let max_grid = grid(&fixed_extent, chunk_dims)?;
             let count = product(&max_grid, "implicit chunk index")?;
             let end = count
@@ -231,12 +240,22 @@ pub fn read_chunk_records<R: ReadAt + ?Sized>(
                     ),
                 ));
             }
-            let elements = (0..count).map(|i| ChunkElement {
-                address: address + i * chunk_size_bytes,
-                filtered_size: None,
-                filter_mask: 0,
+            let elements = (0..count).map(|i| {
+                let e = ChunkElement {
+                    address: address + i * chunk_size_bytes,
+                    filtered_size: None,
+                    filter_mask: 0,
+                };
+                (i, e)
             });
-            by_position(elements, &max_grid, None, chunk_dims, dataset_dims, chunk_size_bytes)
+            by_position(
+                elements,
+                &max_grid,
+                None,
+                chunk_dims,
+                dataset_dims,
+                chunk_size_bytes,
+            )
         }
         ChunkIndex::FixedArray { address, .. } => {
             if is_undefined(address) {
@@ -255,7 +274,14 @@ pub fn read_chunk_records<R: ReadAt + ?Sized>(
                     ),
                 ));
             }
-            by_position(elements.into_iter(), &max_grid, None, chunk_dims, dataset_dims, chunk_size_bytes)
+            by_position(
+                elements.into_iter(),
+                &max_grid,
+                None,
+                chunk_dims,
+                dataset_dims,
+                chunk_size_bytes,
+            )
         }
         ChunkIndex::ExtensibleArray { address, .. } => {
             if is_undefined(address) {
@@ -293,7 +319,15 @@ pub fn read_chunk_records<R: ReadAt + ?Sized>(
             if is_undefined(address) {
                 return Ok(Vec::new());
             }
-            read_chunk_btree_v2(r, sizes, address, chunk_dims, chunk_size_bytes, filtered, limits)
+            read_chunk_btree_v2(
+                r,
+                sizes,
+                address,
+                chunk_dims,
+                chunk_size_bytes,
+                filtered,
+                limits,
+            )
         }
     }
 }
@@ -311,10 +345,11 @@ fn check_client(client_id: u8, filtered: bool, address: u64, what: &str) -> Resu
     Ok(())
 }
 
-/// Turns array elements, numbered row-major over `grid` (whose dimension `k`
-/// is dataset dimension `order[k]`, or `k` without `order`), into records.
+/// Turns array elements (index, value), numbered row-major over `grid` (whose
+/// dimension `k` is dataset dimension `order[k]`, or `k` without `order`),
+/// into records.
 fn by_position(
-    elements: impl Iterator<Item = ChunkElement>,
+    elements: impl Iterator<Item = (u64, ChunkElement)>,
     grid: &[u64],
     order: Option<&[usize]>,
     chunk_dims: &[u64],
@@ -325,11 +360,11 @@ fn by_position(
     let mut coords = alloc::vec![0u64; rank];
     let mut scaled = alloc::vec![0u64; rank];
     let mut out = Vec::new();
-    for (i, e) in elements.enumerate() {
+    for (i, e) in elements {
         if is_undefined(e.address) {
             continue;
         }
-        unlinearize(i as u64, grid, &mut coords);
+        unlinearize(i, grid, &mut coords);
         match order {
             Some(order) => {
                 for (k, &d) in order.iter().enumerate() {
@@ -416,9 +451,11 @@ fn read_chunk_btree_v2<R: ReadAt + ?Sized>(
         let mut offsets = Vec::with_capacity(rank);
         for &cd in chunk_dims {
             let scaled = c.u64()?;
-            offsets.push(scaled.checked_mul(cd).ok_or_else(|| {
-                c.error(format_args!("scaled offset {scaled} overflows"))
-            })?);
+            offsets.push(
+                scaled
+                    .checked_mul(cd)
+                    .ok_or_else(|| c.error(format_args!("scaled offset {scaled} overflows")))?,
+            );
         }
         if is_undefined(chunk_address) {
             continue;
@@ -452,7 +489,9 @@ mod tests {
     }
 
     fn offsets(recs: &[ChunkRecord]) -> Vec<(Vec<u64>, u64)> {
-        recs.iter().map(|r| (r.offsets.clone(), r.address)).collect()
+        recs.iter()
+            .map(|r| (r.offsets.clone(), r.address))
+            .collect()
     }
 
     #[test]
@@ -472,16 +511,45 @@ mod tests {
             filtered_size: Some(5),
             filter_mask: 1,
         };
-        let recs = read_chunk_records(&f, S8, &idx, &[3, 4], &[3, 4], &[3, 4], 96, true, &Limits::default()).unwrap();
-        assert_eq!(recs, [ChunkRecord { offsets: vec![0, 0], address: 8, size: 5, filter_mask: 1 }]);
+        let recs = read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[3, 4],
+            &[3, 4],
+            &[3, 4],
+            96,
+            true,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            recs,
+            [ChunkRecord {
+                offsets: vec![0, 0],
+                address: 8,
+                size: 5,
+                filter_mask: 1
+            }]
+        );
         let idx = ChunkIndex::SingleChunk {
             address: UNDEFINED,
             filtered_size: None,
             filter_mask: 0,
         };
-        assert!(read_chunk_records(&f, S8, &idx, &[3], &[3], &[3], 12, false, &Limits::default())
-            .unwrap()
-            .is_empty());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[3],
+            &[3],
+            &[3],
+            12,
+            false,
+            &Limits::default()
+        )
+        .unwrap()
+        .is_empty());
     }
 
     #[test]
@@ -490,19 +558,55 @@ mod tests {
         // dims; all four chunks hold elements of the current extent.
         let f = vec![0u8; 200];
         let idx = ChunkIndex::Implicit { address: 100 };
-        let recs =
-            read_chunk_records(&f, S8, &idx, &[3, 3], &[4, 4], &[2, 2], 16, false, &Limits::default()).unwrap();
+        let recs = read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[3, 3],
+            &[4, 4],
+            &[2, 2],
+            16,
+            false,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             offsets(&recs),
-            [(vec![0, 0], 100), (vec![0, 2], 116), (vec![2, 0], 132), (vec![2, 2], 148)]
+            [
+                (vec![0, 0], 100),
+                (vec![0, 2], 116),
+                (vec![2, 0], 132),
+                (vec![2, 2], 148)
+            ]
         );
         // dims 1x3 of max 4x4: only the first chunk row is inside the extent.
-        let recs =
-            read_chunk_records(&f, S8, &idx, &[1, 3], &[4, 4], &[2, 2], 16, false, &Limits::default()).unwrap();
+        let recs = read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[1, 3],
+            &[4, 4],
+            &[2, 2],
+            16,
+            false,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(offsets(&recs), [(vec![0, 0], 100), (vec![0, 2], 116)]);
         // Past the end of the file.
         let idx = ChunkIndex::Implicit { address: 190 };
-        assert!(read_chunk_records(&f, S8, &idx, &[3, 3], &[4, 4], &[2, 2], 16, false, &Limits::default()).is_err());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[3, 3],
+            &[4, 4],
+            &[2, 2],
+            16,
+            false,
+            &Limits::default()
+        )
+        .is_err());
     }
 
     #[test]
@@ -527,25 +631,75 @@ mod tests {
             d.extend_from_slice(&a.to_le_bytes()); // chunk addresses
         }
         f.extend(with_checksum(d));
-        let idx = ChunkIndex::FixedArray { address: 0, page_bits: 10 };
+        let idx = ChunkIndex::FixedArray {
+            address: 0,
+            page_bits: 10,
+        };
         // dims 4x5 (max 4x6), chunks 2x2: grid 2x3 over the max dims.
-        let recs =
-            read_chunk_records(&f, S8, &idx, &[4, 5], &[4, 6], &[2, 2], 32, false, &Limits::default()).unwrap();
+        let recs = read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[4, 5],
+            &[4, 6],
+            &[2, 2],
+            32,
+            false,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             offsets(&recs),
-            [(vec![0, 0], 1000), (vec![0, 2], 1001), (vec![2, 0], 1003), (vec![2, 2], 1004), (vec![2, 4], 1005)]
+            [
+                (vec![0, 0], 1000),
+                (vec![0, 2], 1001),
+                (vec![2, 0], 1003),
+                (vec![2, 2], 1004),
+                (vec![2, 4], 1005)
+            ]
         );
         // Grid mismatch.
-        assert!(read_chunk_records(&f, S8, &idx, &[4, 4], &[4, 4], &[2, 2], 32, false, &Limits::default()).is_err());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[4, 4],
+            &[4, 4],
+            &[2, 2],
+            32,
+            false,
+            &Limits::default()
+        )
+        .is_err());
         // Filtered dataset, unfiltered index.
-        assert!(read_chunk_records(&f, S8, &idx, &[4, 5], &[4, 6], &[2, 2], 32, true, &Limits::default()).is_err());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[4, 5],
+            &[4, 6],
+            &[2, 2],
+            32,
+            true,
+            &Limits::default()
+        )
+        .is_err());
     }
 
     #[test]
     fn extensible_array_swizzles_unlimited_dimension() {
         // 2-D, dimension 1 unlimited: grid (swizzled) is [unlim, rows].
         let sw = [u64::MAX, 2];
-        let els = (0..6).map(|i| ChunkElement { address: 100 + i, filtered_size: None, filter_mask: 0 });
+        let els = (0..6).map(|i| {
+            (
+                i,
+                ChunkElement {
+                    address: 100 + i,
+                    filtered_size: None,
+                    filter_mask: 0,
+                },
+            )
+        });
         let recs = by_position(els, &sw, Some(&[1, 0]), &[2, 3], &[4, 9], 48).unwrap();
         // Element i -> (unlim = i / 2, row = i % 2).
         assert_eq!(
@@ -575,30 +729,86 @@ mod tests {
         let mut f = header(11, 512, 22, 0, 100, 2, 2);
         f.resize(100, 0);
         f.extend(leaf(11, &[rec(5000, 33, 0, 0), rec(6000, 35, 1, 3)]));
-        let idx = ChunkIndex::BTreeV2 { address: 0, node_size: 512, split_percent: 100, merge_percent: 40 };
-        let recs =
-            read_chunk_records(&f, S8, &idx, &[40], &[UNLIMITED], &[10], 40, true, &Limits::default()).unwrap();
+        let idx = ChunkIndex::BTreeV2 {
+            address: 0,
+            node_size: 512,
+            split_percent: 100,
+            merge_percent: 40,
+        };
+        let recs = read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[40],
+            &[UNLIMITED],
+            &[10],
+            40,
+            true,
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(
             recs,
             [
-                ChunkRecord { offsets: vec![0], address: 5000, size: 33, filter_mask: 0 },
-                ChunkRecord { offsets: vec![30], address: 6000, size: 35, filter_mask: 1 }
+                ChunkRecord {
+                    offsets: vec![0],
+                    address: 5000,
+                    size: 33,
+                    filter_mask: 0
+                },
+                ChunkRecord {
+                    offsets: vec![30],
+                    address: 6000,
+                    size: 35,
+                    filter_mask: 1
+                }
             ]
         );
         // Unfiltered dataset: expects type 10.
-        assert!(read_chunk_records(&f, S8, &idx, &[40], &[UNLIMITED], &[10], 40, false, &Limits::default())
-            .unwrap_err()
-            .message()
-            .contains("record type 10"));
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[40],
+            &[UNLIMITED],
+            &[10],
+            40,
+            false,
+            &Limits::default()
+        )
+        .unwrap_err()
+        .message()
+        .contains("record type 10"));
         // Record size that does not match the rank.
-        assert!(read_chunk_records(&f, S8, &idx, &[40, 1], &[UNLIMITED, 1], &[10, 1], 40, true, &Limits::default())
-            .is_err());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[40, 1],
+            &[UNLIMITED, 1],
+            &[10, 1],
+            40,
+            true,
+            &Limits::default()
+        )
+        .is_err());
     }
 
     #[test]
     fn rank_mismatch_is_wrong_use() {
         let f = vec![0u8; 8];
         let idx = ChunkIndex::Implicit { address: 0 };
-        assert!(read_chunk_records(&f, S8, &idx, &[1, 2], &[1], &[1, 2], 4, false, &Limits::default()).is_err());
+        assert!(read_chunk_records(
+            &f,
+            S8,
+            &idx,
+            &[1, 2],
+            &[1],
+            &[1, 2],
+            4,
+            false,
+            &Limits::default()
+        )
+        .is_err());
     }
 }

@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::format::checksum::verify;
 use crate::format::chunk_index::ChunkElement;
-use crate::format::{is_undefined, read_block, Cursor, Limits, Sizes, UNDEFINED};
+use crate::format::{is_undefined, read_block, Cursor, Limits, Sizes};
 use crate::io::ReadAt;
 use alloc::format;
 use alloc::vec::Vec;
@@ -139,15 +139,15 @@ pub(crate) fn check_element_size(
     }
 }
 
-/// Reads the fixed array at `address`: its header and one element per entry.
-/// Entries on pages that were never initialized come back with the undefined
-/// address.
+/// Reads the fixed array at `address`: its header and, for every entry that
+/// holds a chunk address, its index and value. Entries holding the undefined
+/// address, or on pages never initialized, are left out.
 pub fn read_fixed_array<R: ReadAt + ?Sized>(
     r: &R,
     sizes: Sizes,
     address: u64,
     limits: &Limits,
-) -> Result<(FixedArrayHeader, Vec<ChunkElement>)> {
+) -> Result<(FixedArrayHeader, Vec<(u64, ChunkElement)>)> {
     let hbytes = read_block(
         r,
         address,
@@ -163,21 +163,11 @@ pub fn read_fixed_array<R: ReadAt + ?Sized>(
         address,
         "fixed array header",
     )?;
-    let n = header.entries;
-    if n == 0 {
+    if header.entries == 0 || is_undefined(header.data_block_address) {
         return Ok((header, Vec::new()));
     }
-    if is_undefined(header.data_block_address) {
-        let undefined = ChunkElement {
-            address: UNDEFINED,
-            filtered_size: None,
-            filter_mask: 0,
-        };
-        // Nothing allocated: every entry is empty. Bound the allocation by
-        // what the entries would occupy on disk.
-        check_fits(r, &header, limits)?;
-        return Ok((header, alloc::vec![undefined; n as usize]));
-    }
+    // libhdf5 allocates the data block with all its pages at once, so every
+    // entry has its place in the file.
     check_fits(r, &header, limits)?;
     let elements = read_data_block(r, sizes, &header, limits)?;
     Ok((header, elements))
@@ -204,7 +194,7 @@ fn read_data_block<R: ReadAt + ?Sized>(
     sizes: Sizes,
     header: &FixedArrayHeader,
     limits: &Limits,
-) -> Result<Vec<ChunkElement>> {
+) -> Result<Vec<(u64, ChunkElement)>> {
     let what = "fixed array data block";
     let n = header.entries;
     let esize = u64::from(header.entry_size);
@@ -217,7 +207,11 @@ fn read_data_block<R: ReadAt + ?Sized>(
     };
     let bitmap_len = pages.div_ceil(8);
     let prefix = 4 + 1 + 1 + u64::from(sizes.offset) + bitmap_len;
-    let block_len = if pages == 0 { prefix + n * esize + 4 } else { prefix + 4 };
+    let block_len = if pages == 0 {
+        prefix + n * esize + 4
+    } else {
+        prefix + 4
+    };
     let addr = header.data_block_address;
     let bytes = read_block(r, addr, block_len, limits, what)?;
     let mut c = Cursor::new(&bytes, addr, what);
@@ -241,10 +235,16 @@ fn read_data_block<R: ReadAt + ?Sized>(
             header.address
         )));
     }
-    let mut elements = Vec::with_capacity(n as usize);
+    let mut elements = Vec::new();
+    let mut push = |i: u64, e: ChunkElement| {
+        if !is_undefined(e.address) {
+            elements.push((i, e));
+        }
+    };
+    let esize_usize = usize::from(header.entry_size);
     if pages == 0 {
-        for _ in 0..n {
-            elements.push(decode_element(&mut c, sizes, filtered, usize::from(header.entry_size))?);
+        for i in 0..n {
+            push(i, decode_element(&mut c, sizes, filtered, esize_usize)?);
         }
         return Ok(elements);
     }
@@ -255,18 +255,21 @@ fn read_data_block<R: ReadAt + ?Sized>(
         let page_len = in_page * esize + 4;
         // Pages are allocated at full size except the last (H5FA__dblock_alloc).
         if page_initialized(bitmap, page) {
-            let pbytes = read_block(r, page_addr, page_len, limits, "fixed array data block page")?;
+            let pbytes = read_block(
+                r,
+                page_addr,
+                page_len,
+                limits,
+                "fixed array data block page",
+            )?;
             verify(&pbytes, page_addr, "fixed array data block page")?;
             let mut pc = Cursor::new(&pbytes, page_addr, "fixed array data block page");
-            for _ in 0..in_page {
-                elements.push(decode_element(&mut pc, sizes, filtered, usize::from(header.entry_size))?);
+            for k in 0..in_page {
+                push(
+                    page * page_entries + k,
+                    decode_element(&mut pc, sizes, filtered, esize_usize)?,
+                );
             }
-        } else {
-            elements.extend((0..in_page).map(|_| ChunkElement {
-                address: UNDEFINED,
-                filtered_size: None,
-                filter_mask: 0,
-            }));
         }
         page_addr = page_addr.saturating_add(page_entries * esize + 4);
     }
@@ -330,8 +333,8 @@ mod tests {
         place(&mut f, 100, &with_checksum(db));
         let (h, els) = read_fixed_array(&f, S8, 0, &Limits::default()).unwrap();
         assert_eq!(h.entries, 3);
-        let addrs: Vec<u64> = els.iter().map(|e| e.address).collect();
-        assert_eq!(addrs, [1000, UNDEFINED, 3000]);
+        let addrs: Vec<(u64, u64)> = els.iter().map(|(i, e)| (*i, e.address)).collect();
+        assert_eq!(addrs, [(0, 1000), (2, 3000)]);
 
         f[120] ^= 1;
         assert!(read_fixed_array(&f, S8, 0, &Limits::default())
@@ -362,22 +365,24 @@ mod tests {
             v
         };
         let page = |es: &[Vec<u8>]| with_checksum(es.concat());
-        place(&mut f, 119, &page(&[entry(5000, 70, 0), entry(5100, 80, 2)])); // page 0
-        // page 1 at 119 + 34 = 153: left as zeros (not initialized)
+        place(
+            &mut f,
+            119,
+            &page(&[entry(5000, 70, 0), entry(5100, 80, 2)]),
+        ); // page 0
+           // page 1 at 119 + 34 = 153: left as zeros (not initialized)
         place(&mut f, 187, &page(&[entry(5200, 90, 0)])); // page 2, 1 entry
         let (_, els) = read_fixed_array(&f, S8, 0, &Limits::default()).unwrap();
         let got: Vec<_> = els
             .iter()
-            .map(|e| (e.address, e.filtered_size, e.filter_mask))
+            .map(|(i, e)| (*i, e.address, e.filtered_size, e.filter_mask))
             .collect();
         assert_eq!(
             got,
             [
-                (5000, Some(70), 0),
-                (5100, Some(80), 2),
-                (UNDEFINED, None, 0),
-                (UNDEFINED, None, 0),
-                (5200, Some(90), 0)
+                (0, 5000, Some(70), 0),
+                (1, 5100, Some(80), 2),
+                (4, 5200, Some(90), 0)
             ]
         );
         // A corrupt page.
@@ -402,11 +407,11 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("element size"));
-        let f = header(0, 8, 10, u64::MAX / 4, u64::MAX); // absurd entry count
+        let f = header(0, 8, 10, u64::MAX / 4, 100); // absurd entry count
         assert!(read_fixed_array(&f, S8, 0, &Limits::default()).is_err());
-        let f = header(0, 8, 10, 2, u64::MAX); // nothing allocated yet
+        let f = header(0, 8, 10, 1 << 60, u64::MAX); // nothing allocated yet
         let (_, els) = read_fixed_array(&f, S8, 0, &Limits::default()).unwrap();
-        assert!(els.iter().all(|e| is_undefined(e.address)));
+        assert!(els.is_empty());
     }
 
     #[test]

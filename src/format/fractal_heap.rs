@@ -119,7 +119,7 @@ impl FractalHeap {
 
     /// Bytes of a managed object's offset in a heap ID (and of block offsets).
     pub fn offset_size(&self) -> usize {
-        (usize::from(self.max_heap_size_bits) + 7) / 8
+        usize::from(self.max_heap_size_bits).div_ceil(8)
     }
 
     /// Bytes of a managed object's length in a heap ID.
