@@ -116,19 +116,49 @@ fn shape_json(shape: Option<&[u64]>) -> Json {
 
 /// Writes the canonical dump of `file` to `out`, one JSON object per line.
 pub fn dump_json(file: &File, out: &mut dyn Write) -> Result<()> {
+    dump_json_report(file, out).map(|_| ())
+}
+
+/// Like [`dump_json`], and returns one `"path: message"` entry per object
+/// (or dataset value) that could not be read; those objects appear in the
+/// dump as lines with an `error` key.
+pub fn dump_json_report(file: &File, out: &mut dyn Write) -> Result<Vec<String>> {
     let root = file.root()?;
     let mut seen = HashMap::new();
     seen.insert(root.address(), "/".to_string());
-    emit(out, &group_line(&root))?;
-    walk(file, &root, &mut seen, out, 0)
+    let mut sink = Sink {
+        out,
+        errors: Vec::new(),
+    };
+    sink.emit(&group_line(&root))?;
+    walk(file, &root, &mut seen, &mut sink, 0)?;
+    Ok(sink.errors)
 }
 
-fn emit(out: &mut dyn Write, j: &Json) -> Result<()> {
-    let mut s = String::new();
-    j.write(&mut s);
-    s.push('\n');
-    out.write_all(s.as_bytes())?;
-    Ok(())
+/// Where dump lines go; remembers the lines that report errors.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    errors: Vec<String>,
+}
+
+impl Sink<'_> {
+    fn emit(&mut self, j: &Json) -> Result<()> {
+        if let Json::Object(pairs) = j {
+            let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+            if let Some(Json::Str(e)) = get("error") {
+                let path = match get("path") {
+                    Some(Json::Str(p)) => p.as_str(),
+                    _ => "?",
+                };
+                self.errors.push(format!("{path}: {e}"));
+            }
+        }
+        let mut s = String::new();
+        j.write(&mut s);
+        s.push('\n');
+        self.out.write_all(s.as_bytes())?;
+        Ok(())
+    }
 }
 
 fn error_line(path: &str, kind: &str, e: &Error) -> Json {
@@ -143,14 +173,14 @@ fn walk(
     file: &File,
     group: &Group,
     seen: &mut HashMap<u64, String>,
-    out: &mut dyn Write,
+    out: &mut Sink<'_>,
     depth: u32,
 ) -> Result<()> {
     let links = match group.links() {
         Ok(l) => l,
         Err(e) => {
             // The group line is out already; report the failure under it.
-            emit(out, &error_line(group.path(), "group", &e))?;
+            out.emit(&error_line(group.path(), "group", &e))?;
             return Ok(());
         }
     };
@@ -161,9 +191,7 @@ fn walk(
             format!("{}/{}", group.path(), link.name)
         };
         match link.target {
-            LinkTarget::Soft { path: target } => emit(
-                out,
-                &Json::obj(vec![
+            LinkTarget::Soft { path: target } => out.emit(&Json::obj(vec![
                     ("path", Json::Str(path)),
                     ("kind", Json::Str("soft".into())),
                     ("target", Json::Str(target)),
@@ -172,18 +200,14 @@ fn walk(
             LinkTarget::External {
                 file: f,
                 path: target,
-            } => emit(
-                out,
-                &Json::obj(vec![
+            } => out.emit(&Json::obj(vec![
                     ("path", Json::Str(path)),
                     ("kind", Json::Str("external".into())),
                     ("file", Json::Str(f)),
                     ("target", Json::Str(target)),
                 ]),
             )?,
-            LinkTarget::UserDefined { link_type, .. } => emit(
-                out,
-                &error_line(
+            LinkTarget::UserDefined { link_type, .. } => out.emit(&error_line(
                     &path,
                     "user",
                     &Error::unsupported(0, format!("user-defined link type {link_type}")),
@@ -200,9 +224,7 @@ fn walk(
                         Ok(crate::read::ObjectKind::Datatype) => "datatype",
                         _ => "group",
                     };
-                    emit(
-                        out,
-                        &Json::obj(vec![
+                    out.emit(&Json::obj(vec![
                             ("path", Json::Str(path)),
                             ("kind", Json::Str(kind.into())),
                             ("same_as", Json::Str(first.clone())),
@@ -212,13 +234,11 @@ fn walk(
                 }
                 seen.insert(address, path.clone());
                 match file.object_at(address, &path) {
-                    Err(e) => emit(out, &error_line(&path, "object", &e))?,
+                    Err(e) => out.emit(&error_line(&path, "object", &e))?,
                     Ok(Object::Group(g)) => {
-                        emit(out, &group_line(&g))?;
+                        out.emit(&group_line(&g))?;
                         if depth + 1 > file.ctx().limits.max_depth {
-                            emit(
-                                out,
-                                &error_line(
+                            out.emit(&error_line(
                                     &path,
                                     "group",
                                     &Error::limit("groups nested too deeply"),
@@ -228,10 +248,8 @@ fn walk(
                             walk(file, &g, seen, out, depth + 1)?;
                         }
                     }
-                    Ok(Object::Dataset(d)) => emit(out, &dataset_line(&d))?,
-                    Ok(Object::Datatype(_)) => emit(
-                        out,
-                        &Json::obj(vec![
+                    Ok(Object::Dataset(d)) => out.emit(&dataset_line(&d))?,
+                    Ok(Object::Datatype(_)) => out.emit(&Json::obj(vec![
                             ("path", Json::Str(path)),
                             ("kind", Json::Str("datatype".into())),
                         ]),
@@ -381,9 +399,13 @@ pub fn digest(d: &Dataset) -> Result<Json> {
 /// True when values of `t` hold variable-length strings anywhere.
 fn has_vlen_string(t: &Datatype) -> bool {
     match &t.class {
-        DatatypeClass::VarLen { string: Some(_), .. } => true,
+        DatatypeClass::VarLen {
+            string: Some(_), ..
+        } => true,
         DatatypeClass::Compound { members } => members.iter().any(|m| has_vlen_string(&m.datatype)),
-        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => has_vlen_string(base),
+        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => {
+            has_vlen_string(base)
+        }
         _ => false,
     }
 }
@@ -415,7 +437,10 @@ fn fixed_string_canonical(e: &[u8], padding: StringPadding, out: &mut Vec<u8>, s
         _ => out.extend_from_slice(e),
     }
     if strip {
-        let keep = out[start..].iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        let keep = out[start..]
+            .iter()
+            .rposition(|&b| b != 0)
+            .map_or(0, |p| p + 1);
         out.truncate(start + keep);
     }
 }
@@ -456,7 +481,10 @@ fn float_canonical(t: &Datatype, e: &[u8], out: &mut Vec<u8>) -> Result<()> {
             let x87 = to_x87(t, e, *order, *exponent_size, *mantissa_size).ok_or_else(|| {
                 Error::unsupported(
                     0,
-                    format!("digest of a {}-byte float that does not convert to x87 extended precision", t.size),
+                    format!(
+                        "digest of a {}-byte float that does not convert to x87 extended precision",
+                        t.size
+                    ),
                 )
             })?;
             out.extend_from_slice(&x87);
@@ -542,15 +570,29 @@ fn to_x87(
     Some(out)
 }
 
-fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow: bool) -> Result<()> {
+fn canonical_in(
+    ctx: &FileCtx,
+    t: &Datatype,
+    raw: &[u8],
+    out: &mut Vec<u8>,
+    slow: bool,
+) -> Result<()> {
     let size = t.size as usize;
     if size == 0 {
         return Ok(());
     }
     match &t.class {
-        DatatypeClass::FixedPoint { order, precision, bit_offset, .. } => {
+        DatatypeClass::FixedPoint {
+            order,
+            precision,
+            bit_offset,
+            ..
+        } => {
             let full = u32::from(*precision) == 8 * t.size && *bit_offset == 0;
-            if full && (matches!(order, crate::format::message::datatype::ByteOrder::Little) || size == 1) {
+            if full
+                && (matches!(order, crate::format::message::datatype::ByteOrder::Little)
+                    || size == 1)
+            {
                 out.extend_from_slice(raw);
             } else if full {
                 for e in raw.chunks_exact(size) {
@@ -585,7 +627,9 @@ fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow
                 fixed_string_canonical(e, *padding, out, false);
             }
         }
-        DatatypeClass::VarLen { string: Some(_), .. } => {
+        DatatypeClass::VarLen {
+            string: Some(_), ..
+        } => {
             for e in raw.chunks_exact(size) {
                 let b = convert::vlen_bytes(ctx, e, 1)?;
                 let end = b.iter().position(|&x| x == 0).unwrap_or(b.len());
@@ -603,7 +647,10 @@ fn canonical_in(ctx: &FileCtx, t: &Datatype, raw: &[u8], out: &mut Vec<u8>, slow
                     let off = m.offset as usize;
                     let msize = m.datatype.size as usize;
                     let part = e.get(off..off + msize).ok_or_else(|| {
-                        Error::malformed(0, format!("compound member {:?} lies outside its element", m.name))
+                        Error::malformed(
+                            0,
+                            format!("compound member {:?} lies outside its element", m.name),
+                        )
                     })?;
                     match (&m.datatype.class, slow) {
                         (DatatypeClass::String { padding, .. }, true) => {

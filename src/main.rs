@@ -49,8 +49,20 @@ fn dump(path: &str) -> Result<(), String> {
     let file = open(path)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    vtkhdf::dump::dump_json(&file, &mut out).map_err(|e| format!("{path}: {e}"))?;
-    out.flush().map_err(|e| format!("{path}: {e}"))
+    let errors =
+        vtkhdf::dump::dump_json_report(&file, &mut out).map_err(|e| format!("{path}: {e}"))?;
+    out.flush().map_err(|e| format!("{path}: {e}"))?;
+    for e in &errors {
+        eprintln!("vtkhdf: {path}: {e}");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path}: {} object(s) could not be read completely (their lines carry \"error\")",
+            errors.len()
+        ))
+    }
 }
 
 fn ls(path: &str) -> Result<(), String> {

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use vtkhdf::{File, Hyperslab};
 
 fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/files").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/files")
+        .join(name)
 }
 
 /// Datasets of every layout and chunk index, at two format versions.
@@ -41,7 +43,9 @@ fn expected_slice(full: &[f64], shape: &[u64], sel: &Hyperslab) -> Vec<f64> {
     let rank = shape.len();
     let mut k = vec![0u64; rank];
     for _ in 0..n {
-        let idx: Vec<u64> = (0..rank).map(|d| sel.start[d] + k[d] * sel.step[d]).collect();
+        let idx: Vec<u64> = (0..rank)
+            .map(|d| sel.start[d] + k[d] * sel.step[d])
+            .collect();
         out.push(full[linear(&idx, shape)]);
         for d in (0..rank).rev() {
             k[d] += 1;
@@ -89,14 +93,20 @@ fn conversion_follows_the_stored_bytes() {
         .collect();
     assert_eq!(ds.read::<f64>().unwrap(), expected);
     let as_f32: Vec<f32> = ds.read().unwrap();
-    assert_eq!(as_f32.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        as_f32.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
+        expected
+    );
 
     let ds = f.dataset("/contiguous_i4").unwrap();
     let ints: Vec<i32> = ds.read().unwrap();
     let wide: Vec<i64> = ds.read().unwrap();
     let floats: Vec<f64> = ds.read().unwrap();
     assert_eq!(ints.iter().map(|&x| i64::from(x)).collect::<Vec<_>>(), wide);
-    assert_eq!(ints.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), floats);
+    assert_eq!(
+        ints.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(),
+        floats
+    );
     let raw = ds.read_raw().unwrap();
     let from_raw: Vec<i32> = raw
         .chunks_exact(4)
@@ -127,7 +137,10 @@ fn metadata_of_a_chunked_dataset() {
 fn unwritten_chunks_read_as_the_fill_value() {
     let f = File::open(golden("layouts_v200.h5")).unwrap();
     let ds = f.dataset("/fill/never_written_fill").unwrap();
-    let fill = ds.fill_value_bytes().expect("a fill value is defined").to_vec();
+    let fill = ds
+        .fill_value_bytes()
+        .expect("a fill value is defined")
+        .to_vec();
     let fill = f32::from_le_bytes([fill[0], fill[1], fill[2], fill[3]]);
     let v: Vec<f32> = ds.read().unwrap();
     assert!(v.iter().all(|&x| x == fill), "{v:?} vs fill {fill}");
@@ -165,7 +178,11 @@ fn same_data_from_a_byte_slice_and_a_file() {
     let bytes = std::fs::read(&path).unwrap();
     let a = File::open(&path).unwrap();
     let b = File::from_bytes(bytes).unwrap();
-    for p in ["/ndim/d3_deflate", "/filters/shuffle_deflate_fletcher32", "/compact_f8"] {
+    for p in [
+        "/ndim/d3_deflate",
+        "/filters/shuffle_deflate_fletcher32",
+        "/compact_f8",
+    ] {
         let x: Vec<f64> = a.dataset(p).unwrap().read().unwrap();
         let y: Vec<f64> = b.dataset(p).unwrap().read().unwrap();
         assert_eq!(x, y, "{p}");

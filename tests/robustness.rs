@@ -73,12 +73,20 @@ fn corrupted_files_do_not_panic() {
             let mut b = bytes.clone();
             // Flip a few bytes, mostly in the metadata-dense first 8 KiB.
             for _ in 0..1 + round % 4 {
-                let span = if rng.next() % 4 == 0 { b.len() } else { b.len().min(8192) };
+                let span = if rng.next() % 4 == 0 {
+                    b.len()
+                } else {
+                    b.len().min(8192)
+                };
                 let at = (rng.next() as usize) % span;
                 b[at] ^= (rng.next() as u8) | 1;
             }
             let r = std::panic::catch_unwind(|| dump_bytes(b));
-            assert!(r.is_ok(), "{} corruption round {round}: panic", path.display());
+            assert!(
+                r.is_ok(),
+                "{} corruption round {round}: panic",
+                path.display()
+            );
         }
     }
 }

@@ -160,8 +160,7 @@ fn whole_elements(bytes: usize, element_size: usize) -> Result<usize> {
 fn block_lengths(n_elements: usize, block_elements: usize) -> impl Iterator<Item = usize> {
     let full = n_elements / block_elements;
     let last = n_elements % block_elements / BLOCK_MULTIPLE * BLOCK_MULTIPLE;
-    core::iter::repeat_n(block_elements, full)
-        .chain((last > 0).then_some(last))
+    core::iter::repeat_n(block_elements, full).chain((last > 0).then_some(last))
 }
 
 fn short(pos: usize) -> Error {

@@ -13,6 +13,8 @@
 //! | 1     | deflate     | yes    | yes    |
 //! | 2     | shuffle     | yes    | yes    |
 //! | 3     | fletcher32  | yes    | yes    |
+//! | 5     | nbit        | yes    | no     |
+//! | 6     | scaleoffset | yes    | no     |
 //! | 32000 | lzf         | yes    | no     |
 //! | 32004 | lz4         | yes    | no     |
 //! | 32008 | bitshuffle  | yes (none or lz4) | no |
@@ -30,6 +32,8 @@ mod deflate;
 mod fletcher32;
 mod lz4;
 mod lzf;
+mod nbit;
+mod scaleoffset;
 mod shuffle;
 
 use alloc::format;
@@ -51,9 +55,9 @@ pub enum FilterId {
     Fletcher32,
     /// 4: szip (not implemented).
     Szip,
-    /// 5: n-bit packing (not implemented).
+    /// 5: n-bit packing (decoding only).
     Nbit,
-    /// 6: scale-offset (not implemented).
+    /// 6: scale-offset (decoding only).
     ScaleOffset,
     /// 32000: LZF, as h5py registers it.
     Lzf,
@@ -271,6 +275,8 @@ fn decode_step(step: &FilterStep, data: Vec<u8>, ctx: &DecodeContext) -> Result<
             return Ok(shuffle::unshuffle(data, size));
         }
         FilterId::Fletcher32 => return fletcher32::verify_and_strip(data),
+        FilterId::Nbit => return nbit::decode(data, step.client_data, ctx.max_bytes),
+        FilterId::ScaleOffset => return scaleoffset::decode(data, step.client_data, ctx.max_bytes),
         FilterId::Deflate => deflate::decode(&data, ctx.chunk_bytes, ctx.max_bytes)?,
         FilterId::Lzf => lzf::decode(&data, ctx.chunk_bytes, ctx.max_bytes)?,
         FilterId::Lz4 => lz4::decode_hdf5(&data, ctx.max_bytes)?,

@@ -102,7 +102,10 @@ pub fn read_table<R: ReadAt + ?Sized>(
 /// The index that holds messages of type `kind`.
 pub fn index_for(indexes: &[SohmIndex], kind: u16, at: u64) -> Result<&SohmIndex> {
     let flag = flag_for_message(kind).ok_or_else(|| {
-        Error::malformed(at, alloc::format!("message type {kind:#06x} cannot be shared"))
+        Error::malformed(
+            at,
+            alloc::format!("message type {kind:#06x} cannot be shared"),
+        )
     })?;
     indexes
         .iter()

@@ -749,7 +749,11 @@ pub fn dtype_name(t: &Datatype) -> String {
             )
         }
         DatatypeClass::FloatingPoint { order, .. } => {
-            format!("{}f{}", byte_order_char(*order, t.size), numpy_float_size(t))
+            format!(
+                "{}f{}",
+                byte_order_char(*order, t.size),
+                numpy_float_size(t)
+            )
         }
         // Classes the canonical dump does not name are "class" + the HDF5
         // class number, as h5py leaves them.

@@ -162,7 +162,10 @@ pub enum Number {
 
 fn ordered128(bytes: &[u8], order: ByteOrder) -> u128 {
     match order {
-        ByteOrder::Little => bytes.iter().rev().fold(0u128, |a, &b| (a << 8) | u128::from(b)),
+        ByteOrder::Little => bytes
+            .iter()
+            .rev()
+            .fold(0u128, |a, &b| (a << 8) | u128::from(b)),
         ByteOrder::Big => bytes.iter().fold(0u128, |a, &b| (a << 8) | u128::from(b)),
     }
 }
@@ -199,7 +202,11 @@ pub fn decode_float(t: &Datatype, bytes: &[u8]) -> Result<f64> {
         return Err(unsupported_conversion(t));
     }
     let raw = ordered128(bytes, *order);
-    let sign = if bits(raw, u32::from(*sign_location), 1) == 1 { -1.0 } else { 1.0 };
+    let sign = if bits(raw, u32::from(*sign_location), 1) == 1 {
+        -1.0
+    } else {
+        1.0
+    };
     let esize = u32::from(*exponent_size);
     let msize = u32::from(*mantissa_size);
     let exp = bits(raw, u32::from(*exponent_location), esize) as i64;
@@ -209,10 +216,18 @@ pub fn decode_float(t: &Datatype, bytes: &[u8]) -> Result<f64> {
     // 15-bit exponent); IEEE layouts imply it.
     let explicit = msize == 64 && esize == 15;
     let frac_bits = if explicit { msize - 1 } else { msize };
-    let frac_mask = if frac_bits >= 128 { u128::MAX } else { (1u128 << frac_bits) - 1 };
+    let frac_mask = if frac_bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << frac_bits) - 1
+    };
     let frac = man & frac_mask;
     if exp == exp_max {
-        return Ok(if frac == 0 { sign * f64::INFINITY } else { f64::NAN });
+        return Ok(if frac == 0 {
+            sign * f64::INFINITY
+        } else {
+            f64::NAN
+        });
     }
     let scale = |e: i64| -> f64 { 2f64.powi(e.clamp(-2000, 2000) as i32) };
     let frac_f = frac as f64 / scale(i64::from(frac_bits));
@@ -240,7 +255,11 @@ pub fn decode_number(t: &Datatype, bytes: &[u8]) -> Result<Number> {
             }
             let raw = ordered128(bytes, *order);
             let width = 8 * bytes.len() as u32;
-            let prec = if *precision == 0 { width } else { u32::from(*precision).min(width) };
+            let prec = if *precision == 0 {
+                width
+            } else {
+                u32::from(*precision).min(width)
+            };
             let v = bits(raw, u32::from(*bit_offset), prec);
             let value = if *signed && prec < 128 && (v >> (prec - 1)) & 1 == 1 {
                 (v as i128).wrapping_sub(1i128.wrapping_shl(prec))

@@ -20,9 +20,8 @@ writes into tests/golden/files/:
                     vlen sequences, scalar/null/empty dataspaces
   misc_*.h5         a user block, paged file-space aggregation, LZF (h5py's
                     own filter)
-  extras_*.hdf5     what the reader does not handle yet (scale-offset and
-                    n-bit filters, integers with a bit offset and precision);
-                    not checked by tests/golden.rs, which takes *.h5 only
+  extras_*.h5       the n-bit and scale-offset filters, integers with a bit
+                    offset and a precision narrower than their size
 
 for every library-version low bound h5py offers (<LV> = earliest, v108, v110,
 v112, v114, v200; "latest" is v200 with HDF5 2.0), each with FILE.jsonl, its
@@ -596,9 +595,9 @@ def make_misc():
                          chunks=(7, 4), shuffle=True, compression="lzf")
     files.append(path)
 
-    # Features the reader does not handle yet: named *.hdf5 so that
-    # tests/golden.rs (which checks *.h5) leaves them out.
-    path = os.path.join(OUT, "extras_nbit_scaleoffset.hdf5")
+    # The n-bit and scale-offset filters, and integers whose precision is
+    # narrower than their size.
+    path = os.path.join(OUT, "extras_nbit_scaleoffset.h5")
     rng = np.random.default_rng(4)
     with h5py.File(path, "w", libver="latest") as f:
         f.create_dataset("scaleoffset_int", data=rng.integers(1000, 1100, 200, dtype="<i4"),
