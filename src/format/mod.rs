@@ -133,3 +133,4 @@ pub mod object_header;
 pub mod sohm_table;
 pub mod superblock;
 pub mod symbol_table_node;
+pub mod virtual_layout;

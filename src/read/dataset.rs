@@ -129,7 +129,7 @@ pub fn dataset_info(ctx: &FileCtx, header: &ObjectHeader) -> Result<DatasetInfo>
     if matches!(fill.as_deref(), Some(f) if f.iter().all(|&b| b == 0)) {
         fill = None;
     }
-    Ok(DatasetInfo {
+    let mut info = DatasetInfo {
         address: at,
         datatype,
         dataspace,
@@ -138,7 +138,13 @@ pub fn dataset_info(ctx: &FileCtx, header: &ObjectHeader) -> Result<DatasetInfo>
         fill,
         external_storage: header.first(msg::EXTERNAL_FILES).is_some(),
         chunks: Arc::new(OnceLock::new()),
-    })
+    };
+    // A virtual dataset with unlimited mappings takes its current shape from
+    // its sources (libhdf5's default "last available" view).
+    if matches!(info.layout, Layout::Virtual { .. }) {
+        info.dataspace.dims = super::virtual_dataset::view_shape(ctx, &info)?;
+    }
+    Ok(info)
 }
 
 fn checked_bytes(info: &DatasetInfo, n: u64) -> Result<usize> {
@@ -258,17 +264,18 @@ pub fn read_raw_into(
             flags,
             ..
         } => read_chunked(ctx, info, sel, chunk_dims, index, *flags, out),
-        Layout::Virtual { .. } => Err(Error::unsupported(
-            info.address,
-            "virtual dataset layout (data in other datasets)",
-        )),
+        Layout::Virtual { .. } => super::virtual_dataset::read_into(ctx, info, sel, out),
     }
 }
 
 /// Reads a long run in pieces on all cores: the page faults of a fresh
 /// output buffer and the copy out of the page cache then run in parallel.
 #[cfg(feature = "parallel")]
-fn read_large(r: &(dyn crate::io::ReadAt + Send + Sync), offset: u64, buf: &mut [u8]) -> Result<()> {
+fn read_large(
+    r: &(dyn crate::io::ReadAt + Send + Sync),
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<()> {
     use rayon::prelude::*;
     const PIECE: usize = 8 << 20;
     if buf.len() < 2 * PIECE {
@@ -280,7 +287,11 @@ fn read_large(r: &(dyn crate::io::ReadAt + Send + Sync), offset: u64, buf: &mut 
 }
 
 #[cfg(not(feature = "parallel"))]
-fn read_large(r: &(dyn crate::io::ReadAt + Send + Sync), offset: u64, buf: &mut [u8]) -> Result<()> {
+fn read_large(
+    r: &(dyn crate::io::ReadAt + Send + Sync),
+    offset: u64,
+    buf: &mut [u8],
+) -> Result<()> {
     r.read_exact_at(offset, buf)
 }
 
@@ -350,9 +361,8 @@ fn read_chunked(
     let unfiltered_edges = layout_flags & 0x01 != 0;
     let shape = info.shape();
     let rank = shape.len();
-    let is_edge = |r: &ChunkRecord| {
-        (0..rank).any(|d| r.offsets[d].saturating_add(chunk_dims[d]) > shape[d])
-    };
+    let is_edge =
+        |r: &ChunkRecord| (0..rank).any(|d| r.offsets[d].saturating_add(chunk_dims[d]) > shape[d]);
     let rank = info.shape().len();
     if chunk_dims.len() != rank {
         return Err(Error::malformed(

@@ -8,13 +8,13 @@ use crate::error::{Error, Result};
 use crate::format::global_heap::{self, GlobalHeapCollection};
 use crate::format::message::datatype::Datatype;
 use crate::format::message::shared::SharedMessage;
-use crate::format::object_header::{self, ObjectHeader};
 use crate::format::object_header::RawMessage;
+use crate::format::object_header::{self, ObjectHeader};
 use crate::format::sohm_table::{self, SohmIndex};
 use crate::format::superblock::{self, Superblock};
-use std::borrow::Cow;
 use crate::format::{Limits, Sizes};
 use crate::io::ReadAt;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +23,7 @@ pub mod convert;
 pub mod dataset;
 pub mod group;
 pub mod selection;
+pub mod virtual_dataset;
 
 /// A source whose addresses count from `base` (the superblock's base address).
 struct Based {
@@ -234,10 +235,8 @@ impl FileCtx {
         if !m.is_shared() {
             return Ok(Cow::Borrowed(&m.data));
         }
-        let s = crate::format::message::shared::decode(
-            &mut m.cursor("shared message"),
-            self.sizes,
-        )?;
+        let s =
+            crate::format::message::shared::decode(&mut m.cursor("shared message"), self.sizes)?;
         self.shared_body(m.kind, &s, m.offset).map(Cow::Owned)
     }
 
