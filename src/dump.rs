@@ -192,27 +192,24 @@ fn walk(
         };
         match link.target {
             LinkTarget::Soft { path: target } => out.emit(&Json::obj(vec![
-                    ("path", Json::Str(path)),
-                    ("kind", Json::Str("soft".into())),
-                    ("target", Json::Str(target)),
-                ]),
-            )?,
+                ("path", Json::Str(path)),
+                ("kind", Json::Str("soft".into())),
+                ("target", Json::Str(target)),
+            ]))?,
             LinkTarget::External {
                 file: f,
                 path: target,
             } => out.emit(&Json::obj(vec![
-                    ("path", Json::Str(path)),
-                    ("kind", Json::Str("external".into())),
-                    ("file", Json::Str(f)),
-                    ("target", Json::Str(target)),
-                ]),
-            )?,
+                ("path", Json::Str(path)),
+                ("kind", Json::Str("external".into())),
+                ("file", Json::Str(f)),
+                ("target", Json::Str(target)),
+            ]))?,
             LinkTarget::UserDefined { link_type, .. } => out.emit(&error_line(
-                    &path,
-                    "user",
-                    &Error::unsupported(0, format!("user-defined link type {link_type}")),
-                ),
-            )?,
+                &path,
+                "user",
+                &Error::unsupported(0, format!("user-defined link type {link_type}")),
+            ))?,
             LinkTarget::Hard { address } => {
                 if let Some(first) = seen.get(&address) {
                     let kind = match file
@@ -225,11 +222,10 @@ fn walk(
                         _ => "group",
                     };
                     out.emit(&Json::obj(vec![
-                            ("path", Json::Str(path)),
-                            ("kind", Json::Str(kind.into())),
-                            ("same_as", Json::Str(first.clone())),
-                        ]),
-                    )?;
+                        ("path", Json::Str(path)),
+                        ("kind", Json::Str(kind.into())),
+                        ("same_as", Json::Str(first.clone())),
+                    ]))?;
                     continue;
                 }
                 seen.insert(address, path.clone());
@@ -239,21 +235,19 @@ fn walk(
                         out.emit(&group_line(&g))?;
                         if depth + 1 > file.ctx().limits.max_depth {
                             out.emit(&error_line(
-                                    &path,
-                                    "group",
-                                    &Error::limit("groups nested too deeply"),
-                                ),
-                            )?;
+                                &path,
+                                "group",
+                                &Error::limit("groups nested too deeply"),
+                            ))?;
                         } else {
                             walk(file, &g, seen, out, depth + 1)?;
                         }
                     }
                     Ok(Object::Dataset(d)) => out.emit(&dataset_line(&d))?,
                     Ok(Object::Datatype(_)) => out.emit(&Json::obj(vec![
-                            ("path", Json::Str(path)),
-                            ("kind", Json::Str("datatype".into())),
-                        ]),
-                    )?,
+                        ("path", Json::Str(path)),
+                        ("kind", Json::Str("datatype".into())),
+                    ]))?,
                 }
             }
         }

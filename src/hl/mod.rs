@@ -587,7 +587,7 @@ impl Dataset {
                     "reading {bytes} bytes exceeds the allocation limit"
                 )));
             }
-            let mut out = vec![T::default(); n as usize];
+            let mut out = crate::read::memory::zeroed::<T>(n as usize);
             dataset::read_raw_into(ctx, &self.info, sel, bytemuck::cast_slice_mut(&mut out))
                 .map_err(|e| e.in_object(&self.path))?;
             return Ok(out);

@@ -515,7 +515,7 @@ pub fn read_raw(ctx: &FileCtx, info: &DatasetInfo, sel: &Hyperslab) -> Result<Ve
         ))
         .at(info.address));
     }
-    let mut out = vec![0u8; bytes];
+    let mut out = super::memory::zeroed::<u8>(bytes);
     read_raw_into(ctx, info, sel, &mut out)?;
     Ok(out)
 }

@@ -22,6 +22,7 @@ pub mod attribute;
 pub mod convert;
 pub mod dataset;
 pub mod group;
+pub mod memory;
 pub mod selection;
 pub mod virtual_dataset;
 
