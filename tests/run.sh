@@ -25,6 +25,14 @@ export VTKHDF_PYTHON="$ROOT/.venv/bin/python"
 echo "VTKHDF_CORPUS=$VTKHDF_CORPUS"
 echo "VTKHDF_PYTHON=$VTKHDF_PYTHON"
 
+step "reference dumper (h5py) reproduces the corpus reference dumps"
+.venv/bin/python tests/check_refdump_corpus.py "$VTKHDF_CORPUS"
+
+step "golden dumps are h5py's view of the golden files"
+for f in tests/golden/files/*.h5; do
+    .venv/bin/python tests/refdump.py "$f" | cmp - "$f.jsonl"
+done
+
 step "cargo fmt --check"
 cargo fmt --check
 
