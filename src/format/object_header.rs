@@ -13,6 +13,9 @@ use alloc::vec::Vec;
 
 /// Message type code of a header continuation.
 pub const CONTINUATION: u16 = 0x0010;
+/// The highest message type code the format defines (file space info is
+/// 0x0017, the last one).
+pub const LAST_KNOWN_MESSAGE: u16 = 0x0017;
 /// Message type code of the object reference count (v2 headers only).
 pub const REFERENCE_COUNT: u16 = 0x0016;
 /// Message type code of a NIL (padding) message.
@@ -370,6 +373,14 @@ fn push_message(
     if kind == NIL {
         return Ok(());
     }
+    if kind > LAST_KNOWN_MESSAGE && flags & MSG_FLAG_FAIL_IF_UNKNOWN != 0 {
+        return Err(Error::unsupported(
+            offset,
+            format!(
+                "object header message type {kind:#06x} is unknown to this reader and marked \"fail if unknown\""
+            ),
+        ));
+    }
     if header.messages.len() as u64 >= limits.max_links.saturating_mul(4) {
         return Err(Error::limit("object header: too many messages").at(offset));
     }
@@ -470,6 +481,27 @@ mod tests {
         bad[12] ^= 1;
         let e = read(&bad[..], Sizes::default(), 0, &Limits::default()).unwrap_err();
         assert!(e.message().contains("checksum"));
+    }
+
+    #[test]
+    fn unknown_message_marked_fail_if_unknown_is_an_error() {
+        let mut h = Vec::new();
+        h.extend_from_slice(b"OHDR");
+        h.extend_from_slice(&[2, 0]); // version 2, flags: no creation order, 1-byte chunk size
+        h.push(6); // chunk 0 size
+        h.extend_from_slice(&[0x40, 2, 0, 0x80]); // type 0x40, 2 bytes, flags: fail if unknown
+        h.extend_from_slice(&[0, 0]);
+        let sum = checksum::checksum(&h);
+        h.extend_from_slice(&sum.to_le_bytes());
+        let e = read(&h[..], Sizes::default(), 0, &Limits::default()).unwrap_err();
+        assert!(e.message().contains("fail if unknown"), "{e}");
+        // Without the flag the message is kept for the caller to skip.
+        h[10] = 0;
+        let len = h.len();
+        let sum = checksum::checksum(&h[..len - 4]);
+        h[len - 4..].copy_from_slice(&sum.to_le_bytes());
+        let oh = read(&h[..], Sizes::default(), 0, &Limits::default()).unwrap();
+        assert_eq!(oh.messages[0].kind, 0x40);
     }
 
     #[test]
