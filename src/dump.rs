@@ -207,7 +207,7 @@ fn walk(
             ]))?,
             LinkTarget::UserDefined { link_type, .. } => out.emit(&error_line(
                 &path,
-                "user",
+                "unknown",
                 &Error::unsupported(0, format!("user-defined link type {link_type}")),
             ))?,
             LinkTarget::Hard { address } => {
@@ -230,7 +230,7 @@ fn walk(
                 }
                 seen.insert(address, path.clone());
                 match file.object_at(address, &path) {
-                    Err(e) => out.emit(&error_line(&path, "object", &e))?,
+                    Err(e) => out.emit(&error_line(&path, "unknown", &e))?,
                     Ok(Object::Group(g)) => {
                         out.emit(&group_line(&g))?;
                         if depth + 1 > file.ctx().limits.max_depth {
@@ -255,31 +255,49 @@ fn walk(
     Ok(())
 }
 
-fn attrs_json(list: Result<Vec<Result<Attribute>>>) -> Json {
+/// The `attrs` object, and the first error met listing or decoding them
+/// (an attribute that cannot be decoded has no name or type to print).
+fn attrs_json(list: Result<Vec<Result<Attribute>>>) -> (Json, Option<String>) {
     let mut pairs = Vec::new();
-    if let Ok(list) = list {
-        for a in list.into_iter().flatten() {
-            let value = attr_value(&a).unwrap_or(Json::Null);
-            pairs.push((
-                a.name().to_string(),
-                Json::obj(vec![
-                    ("dtype", Json::Str(dtype_name(a.dtype()))),
-                    ("shape", shape_json(a.shape())),
-                    ("value", value),
-                ]),
-            ));
+    let mut error = None;
+    match list {
+        Err(e) => error = Some(format!("attributes: {e}")),
+        Ok(list) => {
+            for a in list {
+                let a = match a {
+                    Ok(a) => a,
+                    Err(e) => {
+                        error.get_or_insert_with(|| format!("attribute: {e}"));
+                        continue;
+                    }
+                };
+                let value = attr_value(&a).unwrap_or(Json::Null);
+                pairs.push((
+                    a.name().to_string(),
+                    Json::obj(vec![
+                        ("dtype", Json::Str(dtype_name(a.dtype()))),
+                        ("shape", shape_json(a.shape())),
+                        ("value", value),
+                    ]),
+                ));
+            }
         }
     }
     pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Json::Object(pairs)
+    (Json::Object(pairs), error)
 }
 
 fn group_line(g: &Group) -> Json {
-    Json::obj(vec![
+    let (attrs, error) = attrs_json(g.attrs());
+    let mut pairs = vec![
         ("path", Json::Str(g.path().into())),
         ("kind", Json::Str("group".into())),
-        ("attrs", attrs_json(g.attrs())),
-    ])
+        ("attrs", attrs),
+    ];
+    if let Some(e) = error {
+        pairs.push(("error", Json::Str(e)));
+    }
+    Json::obj(pairs)
 }
 
 fn dataset_line(d: &Dataset) -> Json {
@@ -311,11 +329,18 @@ fn dataset_line(d: &Dataset) -> Json {
         ("layout", Json::Str(d.layout().name().into())),
         ("chunks", chunks),
         ("filters", filters),
-        ("attrs", attrs_json(d.attrs())),
     ];
-    match digest(d) {
-        Ok(v) => pairs.push(("digest", v)),
-        Err(e) => pairs.push(("error", Json::Str(e.to_string()))),
+    let (attrs, attr_error) = attrs_json(d.attrs());
+    pairs.push(("attrs", attrs));
+    let digest_error = match digest(d) {
+        Ok(v) => {
+            pairs.push(("digest", v));
+            None
+        }
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(e) = digest_error.or(attr_error) {
+        pairs.push(("error", Json::Str(e)));
     }
     Json::obj(pairs)
 }

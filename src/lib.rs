@@ -28,7 +28,7 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 // One audited module may use `unsafe`: src/read/memory.rs (a madvise hint).
 #![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 extern crate alloc;
 

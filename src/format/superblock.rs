@@ -126,8 +126,8 @@ fn decode_v0_v1(mut c: Cursor, version: u8, offset: u64) -> Result<Superblock> {
     let _free_space_address = c.address(sizes)?;
     let eof_address = c.address(sizes)?;
     let _driver_info_address = c.address(sizes)?;
-    // Root group symbol table entry.
-    let _name_offset = c.address(sizes)?;
+    // Root group symbol table entry (its name offset is "size of lengths" wide).
+    let _name_offset = c.length(sizes)?;
     let root_object_header = c.address(sizes)?;
     let cache_type = c.u32()?;
     c.skip(4)?;
@@ -146,11 +146,11 @@ fn decode_v0_v1(mut c: Cursor, version: u8, offset: u64) -> Result<Superblock> {
             "superblock: root group object header address is undefined",
         ));
     }
-    let base_address = if base_address == UNDEFINED {
-        offset
-    } else {
-        base_address
-    };
+    // libhdf5 counts addresses from where it found the signature whenever
+    // the stored base address says otherwise (files given a userblock
+    // after they were written keep a base address of 0).
+    let _ = base_address;
+    let base_address = offset;
     Ok(Superblock {
         version,
         offset,
@@ -192,11 +192,11 @@ fn decode_v2_v3(mut c: Cursor, version: u8, offset: u64) -> Result<Superblock> {
             "superblock: root group object header address is undefined",
         ));
     }
-    let base_address = if base_address == UNDEFINED {
-        offset
-    } else {
-        base_address
-    };
+    // libhdf5 counts addresses from where it found the signature whenever
+    // the stored base address says otherwise (files given a userblock
+    // after they were written keep a base address of 0).
+    let _ = base_address;
+    let base_address = offset;
     Ok(Superblock {
         version,
         offset,
@@ -259,6 +259,16 @@ mod tests {
         file.extend_from_slice(&sb);
         let got = find_and_read(&file[..]).unwrap();
         assert_eq!(got.offset, 512);
+        assert_eq!(got.base_address, 512);
+    }
+
+    #[test]
+    fn base_address_follows_the_signature() {
+        // A userblock added in front of a file written without one: the
+        // stored base address is still 0.
+        let mut file = alloc::vec![0u8; 512];
+        file.extend_from_slice(&v0_bytes());
+        let got = find_and_read(&file[..]).unwrap();
         assert_eq!(got.base_address, 512);
     }
 

@@ -99,7 +99,9 @@ pub fn dataset_info(ctx: &FileCtx, header: &ObjectHeader) -> Result<DatasetInfo>
             m.offset,
             "fill value message",
         ))?;
-        if fv.defined {
+        // With write time "never" libhdf5 leaves unwritten data alone, and
+        // readers see zeros, whatever value is defined.
+        if fv.defined && fv.fill_time != fill_value::FILL_TIME_NEVER {
             fill = fv.value;
         }
     } else if let Some(m) = header.first(msg::FILL_VALUE_OLD) {
