@@ -132,3 +132,69 @@ fn file_read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> Result<()>
     f.read_exact(buf)?;
     Ok(())
 }
+
+/// A destination for positional writes: a file or a growable buffer.
+pub trait WriteAt: ReadAt {
+    /// Writes all of `buf` at `offset`, growing the destination as needed.
+    fn write_all_at(&mut self, offset: u64, buf: &[u8]) -> Result<()>;
+
+    /// Makes written bytes durable (a no-op for memory).
+    fn sync(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Cuts or extends the destination to `len` bytes.
+    fn set_len(&mut self, len: u64) -> Result<()>;
+}
+
+impl WriteAt for alloc::vec::Vec<u8> {
+    fn write_all_at(&mut self, offset: u64, buf: &[u8]) -> Result<()> {
+        let start = usize::try_from(offset)
+            .map_err(|_| Error::new(ErrorKind::LimitExceeded, "offset beyond memory"))?;
+        let end = start
+            .checked_add(buf.len())
+            .ok_or_else(|| Error::new(ErrorKind::LimitExceeded, "offset beyond memory"))?;
+        if self.len() < end {
+            self.resize(end, 0);
+        }
+        self[start..end].copy_from_slice(buf);
+        Ok(())
+    }
+
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        let len = usize::try_from(len)
+            .map_err(|_| Error::new(ErrorKind::LimitExceeded, "length beyond memory"))?;
+        self.resize(len, 0);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "std")]
+impl WriteAt for std::fs::File {
+    fn write_all_at(&mut self, offset: u64, buf: &[u8]) -> Result<()> {
+        file_write_at(self, offset, buf)
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.sync_data().map_err(Error::from)
+    }
+
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        std::fs::File::set_len(self, len).map_err(Error::from)
+    }
+}
+
+#[cfg(all(feature = "std", unix))]
+fn file_write_at(file: &std::fs::File, offset: u64, buf: &[u8]) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    FileExt::write_all_at(file, buf, offset).map_err(|e| Error::from(e).at(offset))
+}
+
+#[cfg(all(feature = "std", not(unix)))]
+fn file_write_at(file: &std::fs::File, offset: u64, buf: &[u8]) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(offset))?;
+    f.write_all(buf)?;
+    Ok(())
+}

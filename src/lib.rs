@@ -43,11 +43,17 @@ pub mod dump;
 pub mod hl;
 #[cfg(feature = "std")]
 pub mod read;
+#[cfg(feature = "std")]
+pub mod repack;
+#[cfg(feature = "std")]
+pub mod write;
 
 pub use error::{Error, ErrorKind, Result};
 pub use format::Limits;
 pub use io::ReadAt;
 
+#[cfg(feature = "std")]
+pub use hl::write::{DatasetBuilder, DatasetWriter, FileWriter, GroupWriter};
 #[cfg(feature = "std")]
 pub use hl::{dtype_name, Attribute, Dataset, File, Group, LayoutKind, Link, Object};
 #[cfg(feature = "std")]

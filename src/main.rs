@@ -10,6 +10,9 @@ vtkhdf: inspect HDF5 and VTKHDF files (pure Rust, no libhdf5)
 usage:
   vtkhdf ls FILE            list every object (like h5ls -r): path, kind, dtype, shape
   vtkhdf dump --json FILE   print the canonical JSON dump, one object per line
+  vtkhdf repack IN OUT [--deflate N] [--shuffle] [--chunks auto|none|D1,D2,...] [--no-filters]
+                            copy every object of IN into a new file OUT; without options
+                            each dataset keeps its layout, chunk shape and filters
   vtkhdf --help             this text
 ";
 
@@ -23,6 +26,7 @@ fn main() -> ExitCode {
     {
         ["ls", file] => ls(file),
         ["dump", "--json", file] | ["dump", file, "--json"] => dump(file),
+        ["repack", rest @ ..] => repack(rest),
         ["--help"] | ["-h"] | ["help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -159,4 +163,63 @@ fn ls_group(
             }
         }
     }
+}
+
+fn repack(args: &[&str]) -> Result<(), String> {
+    use vtkhdf::repack::{ChunkChoice, RepackOptions};
+    let mut options = RepackOptions::default();
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(&a) = it.next() {
+        match a {
+            "--deflate" => {
+                let v = it.next().ok_or("--deflate needs a level 0-9")?;
+                let level: u32 = v.parse().map_err(|_| format!("--deflate: {v:?} is not a level 0-9"))?;
+                if level > 9 {
+                    return Err(format!("--deflate: {level} is not a level 0-9"));
+                }
+                options.deflate = Some(level);
+            }
+            "--shuffle" => options.shuffle = true,
+            "--no-filters" => options.no_filters = true,
+            "--chunks" => {
+                let v = *it.next().ok_or("--chunks needs auto, none or D1,D2,...")?;
+                options.chunks = match v {
+                    "auto" => ChunkChoice::Auto,
+                    "none" => ChunkChoice::None,
+                    dims => ChunkChoice::Shape(
+                        dims.split(',')
+                            .map(|d| d.trim().parse::<u64>().ok().filter(|&n| n > 0))
+                            .collect::<Option<Vec<u64>>>()
+                            .ok_or_else(|| format!("--chunks: {dims:?} is not auto, none or D1,D2,..."))?,
+                    ),
+                };
+            }
+            f if !f.starts_with("--") => files.push(f),
+            other => return Err(format!("repack: unknown option {other}")),
+        }
+    }
+    let [input, output] = files.as_slice() else {
+        return Err("repack needs IN and OUT".into());
+    };
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut last = std::time::Instant::now();
+    let mut progress = |done: u64, total: u64| {
+        if tty && last.elapsed().as_millis() > 200 {
+            last = std::time::Instant::now();
+            let pct = if total == 0 { 100.0 } else { done as f64 * 100.0 / total as f64 };
+            eprint!("\rrepack: {pct:5.1}% ({} of {} MiB)", done >> 20, total >> 20);
+        }
+    };
+    let r = vtkhdf::repack::repack(
+        std::path::Path::new(input),
+        std::path::Path::new(output),
+        &options,
+        &mut progress,
+    );
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    r.map_err(|e| format!("{input}: {e}"))
 }

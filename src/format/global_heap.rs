@@ -7,6 +7,7 @@
 //! (collection address, object index).
 
 use crate::error::{Error, Result};
+use crate::format::message::shared::{put_address, put_length};
 use crate::format::{read_block, Cursor, Limits, Sizes};
 use crate::io::ReadAt;
 use alloc::collections::BTreeMap;
@@ -15,6 +16,15 @@ use alloc::vec::Vec;
 
 /// Signature of a global heap collection.
 pub const SIGNATURE: &[u8; 4] = b"GCOL";
+/// Global heap collection version (the only one defined).
+const VERSION: u8 = 1;
+/// Object data is padded to a multiple of this.
+const ALIGN: u64 = 8;
+/// The smallest collection libhdf5 writes (`H5HG_MINSIZE`); it reads that
+/// much before it knows a collection's size, so smaller ones are not safe.
+pub const MIN_COLLECTION_SIZE: u64 = 4096;
+/// Objects one collection can hold (indices 1 to 65535; 0 is free space).
+pub const MAX_OBJECTS: usize = u16::MAX as usize;
 
 /// Size of an object's header inside a collection: index, reference count,
 /// reserved, and a "size of lengths" object size (8 bytes in every layout
@@ -80,7 +90,7 @@ fn index_objects(
     let mut c = Cursor::new(bytes, address, "global heap collection");
     c.signature(SIGNATURE)?;
     let version = c.u8()?;
-    if version != 1 {
+    if version != VERSION {
         return Err(c.unsupported(format_args!("expected version 1, found {version}")));
     }
     c.skip(3)?;
@@ -163,6 +173,95 @@ pub fn decode_vlen_reference(c: &mut Cursor, sizes: Sizes) -> Result<(u32, u64, 
     let address = c.address(sizes)?;
     let index = c.u32()?;
     Ok((length, address, index))
+}
+
+/// Bytes of the collection header plus every object (header and padded data).
+fn used_len(sizes: Sizes, objects: &[&[u8]]) -> u64 {
+    let header = object_header_size(sizes) as u64;
+    collection_header_size(sizes) as u64
+        + objects
+            .iter()
+            .map(|o| header + (<[u8]>::len(o) as u64).next_multiple_of(ALIGN))
+            .sum::<u64>()
+}
+
+/// Size of the collection [`encode_collection`] writes for `objects`: all of
+/// them, at least [`MIN_COLLECTION_SIZE`], and never leaving free space too
+/// small for the free-space object's header.
+pub fn collection_len(sizes: Sizes, objects: &[&[u8]]) -> u64 {
+    let used = used_len(sizes, objects);
+    let size = used.max(MIN_COLLECTION_SIZE);
+    let free = size - used;
+    let header = object_header_size(sizes) as u64;
+    if free > 0 && free < header {
+        // libhdf5 would never leave such a gap; make room for an empty
+        // free-space object instead.
+        used + header
+    } else {
+        size
+    }
+}
+
+/// Encodes a global heap collection holding `objects` as objects 1, 2, ...
+/// (in order), each with reference count 0 as libhdf5 writes vlen data, its
+/// data padded with zeros to a multiple of 8; the rest of the
+/// [`collection_len`] bytes is the free-space object (index 0, its size
+/// counting its own header).
+///
+/// # Panics
+///
+/// When there are more than [`MAX_OBJECTS`] objects.
+pub fn encode_collection(sizes: Sizes, objects: &[&[u8]]) -> Vec<u8> {
+    assert!(
+        objects.len() <= MAX_OBJECTS,
+        "global heap collection: {} objects exceed the {MAX_OBJECTS} a collection can number",
+        objects.len()
+    );
+    let len = collection_len(sizes, objects);
+    let mut out = Vec::with_capacity(len as usize);
+    out.extend_from_slice(SIGNATURE);
+    out.push(VERSION);
+    out.extend_from_slice(&[0; 3]); // reserved
+    put_length(&mut out, sizes, len);
+    for (i, data) in objects.iter().enumerate() {
+        put_object_header(&mut out, sizes, i as u16 + 1, <[u8]>::len(data) as u64);
+        out.extend_from_slice(data);
+        let padded = out.len().next_multiple_of(ALIGN as usize);
+        out.resize(padded, 0);
+    }
+    let free = len - out.len() as u64;
+    if free > 0 {
+        put_object_header(&mut out, sizes, 0, free);
+    }
+    out.resize(len as usize, 0);
+    out
+}
+
+/// Object index, reference count (always 0: libhdf5 does not count
+/// references to vlen data), reserved, size.
+fn put_object_header(out: &mut Vec<u8>, sizes: Sizes, index: u16, size: u64) {
+    out.extend_from_slice(&index.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // reference count
+    out.extend_from_slice(&[0; 4]); // reserved
+    put_length(out, sizes, size);
+}
+
+/// Encodes the element a variable-length dataset or attribute stores for one
+/// value: its length (characters for a string, elements for a sequence),
+/// the collection address and the object index (16 bytes for 8-byte
+/// offsets). An empty value is length 0, address 0, index 0, as libhdf5
+/// writes it.
+pub fn encode_vlen_reference(
+    sizes: Sizes,
+    length: u32,
+    collection_address: u64,
+    index: u32,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + usize::from(sizes.offset));
+    out.extend_from_slice(&length.to_le_bytes());
+    put_address(&mut out, sizes, collection_address);
+    out.extend_from_slice(&index.to_le_bytes());
+    out
 }
 
 #[cfg(test)]
@@ -284,5 +383,90 @@ mod tests {
         assert_eq!(decode_vlen_reference(&mut c, S8).unwrap(), (3, 0x10, 7));
         let mut c = Cursor::new(&bytes[..10], 0, "vlen");
         assert!(decode_vlen_reference(&mut c, S8).is_err());
+    }
+
+    #[test]
+    fn encode_collection_round_trips() {
+        let objects: [&[u8]; 4] = [b"hello", b"", b"exactly8", b"a bit longer than that"];
+        let b = encode_collection(S8, &objects);
+        assert_eq!(b.len(), 4096);
+        assert_eq!(collection_len(S8, &objects), 4096);
+        let col = read_collection(&b, S8, 0, &Limits::default()).unwrap();
+        assert_eq!(col.len(), 4);
+        for (i, o) in objects.iter().enumerate() {
+            assert_eq!(col.object(i as u32 + 1).unwrap(), *o);
+        }
+        // The free-space object: index 0, size = rest of the collection.
+        let used = 16 + (16 + 8) + 16 + (16 + 8) + (16 + 24);
+        assert_eq!(b[used..used + 2], [0, 0]);
+        assert_eq!(b[used + 8..used + 16], (4096 - used as u64).to_le_bytes());
+    }
+
+    #[test]
+    fn large_and_exact_collections() {
+        // Larger than the minimum: exactly the objects, no free space.
+        let big = alloc::vec![7u8; 5000];
+        let objects: [&[u8]; 1] = [&big];
+        let len = collection_len(S8, &objects);
+        assert_eq!(len, 16 + 16 + 5000);
+        let b = encode_collection(S8, &objects);
+        assert_eq!(b.len() as u64, len);
+        let col = read_collection(&b, S8, 0, &Limits::default()).unwrap();
+        assert_eq!(col.object(1).unwrap(), &big[..]);
+        // 8 bytes short of the minimum: room is made for the free-space
+        // object's header rather than leaving a gap no reader expects.
+        let fill = alloc::vec![1u8; 4096 - 16 - 16 - 8];
+        let objects: [&[u8]; 1] = [&fill];
+        assert_eq!(collection_len(S8, &objects), 4096 + 8);
+        let b = encode_collection(S8, &objects);
+        let col = read_collection(&b, S8, 0, &Limits::default()).unwrap();
+        assert_eq!(col.len(), 1);
+        assert_eq!(b[4088..4090], [0, 0]); // free-space object
+        assert_eq!(b[4096..4104], 16u64.to_le_bytes()); // just its header
+                                                        // No objects at all.
+        let b = encode_collection(S8, &[]);
+        assert_eq!(b.len(), 4096);
+        assert!(read_collection(&b, S8, 0, &Limits::default())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn reencoding_libhdf5_collection_gives_the_same_bytes() {
+        // The collection libhdf5 wrote (h5py, libver "earliest") for the vlen
+        // strings of tests/golden/files/attrs_earliest.h5, at 0xf00.
+        let file = include_bytes!("../../tests/golden/files/attrs_earliest.h5");
+        let original = &file[0xf00..0xf00 + 4096];
+        let col = read_collection(&file[..], S8, 0xf00, &Limits::default()).unwrap();
+        assert_eq!(col.len(), 31);
+        assert_eq!(
+            col.indices().collect::<Vec<_>>(),
+            (1..=31).collect::<Vec<_>>()
+        );
+        let objects: Vec<&[u8]> = col.indices().filter_map(|i| col.object(i)).collect();
+        assert_eq!(encode_collection(S8, &objects), original);
+    }
+
+    #[test]
+    fn vlen_reference_round_trips() {
+        let b = encode_vlen_reference(S8, 17, 0xf00, 1);
+        assert_eq!(
+            b,
+            [
+                17, 0, 0, 0, // length
+                0, 0x0f, 0, 0, 0, 0, 0, 0, // collection address
+                1, 0, 0, 0, // object index
+            ]
+        );
+        let mut c = Cursor::new(&b, 0, "vlen");
+        assert_eq!(decode_vlen_reference(&mut c, S8).unwrap(), (17, 0xf00, 1));
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let b = encode_vlen_reference(s4, 3, 0x1234, 9);
+        assert_eq!(b.len(), 12);
+        let mut c = Cursor::new(&b, 0, "vlen");
+        assert_eq!(decode_vlen_reference(&mut c, s4).unwrap(), (3, 0x1234, 9));
     }
 }

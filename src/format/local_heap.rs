@@ -5,6 +5,7 @@
 //! hold offsets of NUL-terminated names inside that segment.
 
 use crate::error::{Error, Result};
+use crate::format::message::shared::{put_address, put_length};
 use crate::format::{is_undefined, read_block, Cursor, Limits, Sizes};
 use crate::io::ReadAt;
 use alloc::format;
@@ -12,6 +13,15 @@ use alloc::vec::Vec;
 
 /// Signature of a local heap header.
 pub const SIGNATURE: &[u8; 4] = b"HEAP";
+/// Local heap version (the only one defined).
+const VERSION: u8 = 0;
+/// Objects in the data segment start at multiples of this.
+const ALIGN: u64 = 8;
+/// "No free block", both as the header's free list head and as the last free
+/// block's "next" offset: libhdf5 writes 1 (`H5HL_FREE_NULL`, never a real
+/// offset since blocks are 8-aligned) and rejects any other value that is
+/// not inside the data segment ("bad heap free list"), all ones included.
+const FREE_LIST_END: u64 = 1;
 
 /// The decoded local heap header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +47,18 @@ impl LocalHeap {
         let mut c = Cursor::new(bytes, base, "local heap");
         c.signature(SIGNATURE)?;
         let version = c.u8()?;
-        if version != 0 {
+        if version != VERSION {
             return Err(c.unsupported(format_args!("expected version 0, found {version}")));
         }
         c.skip(3)?;
         let data_size = c.length(sizes)?;
         let free_list_raw = c.length(sizes)?;
-        let free_list_offset = if is_all_ones(free_list_raw, sizes.length) {
-            crate::format::UNDEFINED
-        } else {
-            free_list_raw
-        };
+        let free_list_offset =
+            if free_list_raw == FREE_LIST_END || is_all_ones(free_list_raw, sizes.length) {
+                crate::format::UNDEFINED
+            } else {
+                free_list_raw
+            };
         let data_address = c.address(sizes)?;
         Ok(LocalHeap {
             data_address,
@@ -100,6 +111,160 @@ pub fn read_local_heap<R: ReadAt + ?Sized>(
         "local heap data segment",
     )?;
     Ok((heap, data))
+}
+
+/// Size of a local heap header for `sizes` (32 bytes for 8-byte sizes); the
+/// data segment is a separate block.
+pub fn encoded_len(sizes: Sizes) -> u64 {
+    LocalHeap::header_size(sizes)
+}
+
+/// Encodes a local heap header. `free_list_offset` is the offset of the first
+/// free block in the data segment, or [`UNDEFINED`](crate::format::UNDEFINED)
+/// when there is none, written as libhdf5 requires: 1, not all ones.
+pub fn encode(
+    sizes: Sizes,
+    data_segment_size: u64,
+    free_list_offset: u64,
+    data_segment_address: u64,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(encoded_len(sizes) as usize);
+    out.extend_from_slice(SIGNATURE);
+    out.push(VERSION);
+    out.extend_from_slice(&[0; 3]); // reserved
+    put_length(&mut out, sizes, data_segment_size);
+    let free_list_offset = if free_list_offset == crate::format::UNDEFINED {
+        FREE_LIST_END
+    } else {
+        free_list_offset
+    };
+    put_length(&mut out, sizes, free_list_offset);
+    put_address(&mut out, sizes, data_segment_address);
+    out
+}
+
+/// Builds the data segment of a group's local heap the way libhdf5 fills it:
+/// the empty string at offset 0, then each name NUL-terminated and padded to
+/// a multiple of 8 bytes, then free space recorded as one free block.
+///
+/// ```
+/// use vtkhdf::format::local_heap::LocalHeapBuilder;
+/// let mut heap = LocalHeapBuilder::new();
+/// assert_eq!(heap.add(b"child"), 8);
+/// assert_eq!(heap.add(b"other"), 16);
+/// let data = heap.finish();
+/// assert_eq!(data.len(), 88); // libhdf5's size for a new group's heap
+/// assert_eq!(heap.free_list_offset(), 24);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalHeapBuilder {
+    sizes: Sizes,
+    data: Vec<u8>,
+    min_size: u64,
+}
+
+impl Default for LocalHeapBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LocalHeapBuilder {
+    /// A builder for 8-byte sizes holding only the empty string at offset 0.
+    pub fn new() -> LocalHeapBuilder {
+        Self::with_sizes(Sizes::default())
+    }
+
+    /// A builder for `sizes` (the free block's fields are lengths).
+    pub fn with_sizes(sizes: Sizes) -> LocalHeapBuilder {
+        LocalHeapBuilder {
+            sizes,
+            // "" at offset 0, padded to the alignment.
+            data: alloc::vec![0; ALIGN as usize],
+            min_size: Self::default_min_size(sizes),
+        }
+    }
+
+    /// The data segment size libhdf5 gives a new group's heap: the empty
+    /// string, a free block header, and room for 4 names of up to 15 bytes
+    /// (88 bytes for 8-byte sizes).
+    pub fn default_min_size(sizes: Sizes) -> u64 {
+        ALIGN + free_block_len(sizes) + 4 * 16
+    }
+
+    /// Sets the smallest data segment [`finish`](Self::finish) produces
+    /// (rounded up to a multiple of 8); extra room is recorded as free space
+    /// that a later writer (libhdf5 in read-write mode) can fill.
+    pub fn min_size(&mut self, min_size: u64) -> &mut Self {
+        self.min_size = min_size.next_multiple_of(ALIGN);
+        self
+    }
+
+    /// Appends `name` (without a NUL; it must not contain one) and returns
+    /// its offset in the data segment.
+    pub fn add(&mut self, name: &[u8]) -> u64 {
+        debug_assert!(!name.contains(&0), "local heap names cannot hold NUL");
+        let offset = self.data.len() as u64;
+        self.data.extend_from_slice(name);
+        self.data.push(0);
+        let padded = self.data.len().next_multiple_of(ALIGN as usize);
+        self.data.resize(padded, 0);
+        offset
+    }
+
+    /// Bytes used by the strings so far.
+    pub fn used_len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Size of the data segment [`finish`](Self::finish) returns: the
+    /// strings, or the minimum size when that is larger.
+    pub fn segment_len(&self) -> u64 {
+        self.used_len().max(self.min_size)
+    }
+
+    /// Offset of the free block at the end of the data segment, or
+    /// [`UNDEFINED`](crate::format::UNDEFINED) when the room left is too
+    /// small for a free block (libhdf5 then keeps no free list either);
+    /// pass it to [`encode`].
+    pub fn free_list_offset(&self) -> u64 {
+        let free = self.segment_len() - self.used_len();
+        if free >= free_block_len(self.sizes) {
+            self.used_len()
+        } else {
+            crate::format::UNDEFINED
+        }
+    }
+
+    /// The data segment: the strings, then the free space, whose first bytes
+    /// are a free block (next = 1 meaning "last", size) when it is large enough.
+    pub fn finish(&self) -> Vec<u8> {
+        let len = self.segment_len() as usize;
+        let mut out = Vec::with_capacity(len);
+        out.extend_from_slice(&self.data);
+        let free_offset = self.free_list_offset();
+        if free_offset != crate::format::UNDEFINED {
+            put_length(&mut out, self.sizes, FREE_LIST_END);
+            put_length(&mut out, self.sizes, self.segment_len() - free_offset);
+        }
+        out.resize(len, 0);
+        out
+    }
+
+    /// The heap header for this data segment placed at `data_segment_address`.
+    pub fn encode_header(&self, data_segment_address: u64) -> Vec<u8> {
+        encode(
+            self.sizes,
+            self.segment_len(),
+            self.free_list_offset(),
+            data_segment_address,
+        )
+    }
+}
+
+/// Size of a free block's header: next free block offset and block size.
+fn free_block_len(sizes: Sizes) -> u64 {
+    2 * u64::from(sizes.length)
 }
 
 /// The NUL-terminated string at `offset` in a heap data segment, without the NUL.
@@ -205,5 +370,131 @@ mod tests {
         };
         let e = read_local_heap(&f, S8, 0, &limits).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+    }
+
+    /// The root group's heap libhdf5 2.0 wrote at 0x2a8 (h5py, libver
+    /// "earliest", one child group "child"): header, then the data segment.
+    const LIBHDF5_HEAP: [u8; 32 + 88] = {
+        let mut b = [0u8; 120];
+        let head: [u8; 32] = [
+            b'H', b'E', b'A', b'P', 0, 0, 0, 0, // signature, version 0, reserved
+            88, 0, 0, 0, 0, 0, 0, 0, // data segment size
+            16, 0, 0, 0, 0, 0, 0, 0, // first free block at 16
+            0xc8, 0x02, 0, 0, 0, 0, 0, 0, // data segment at 0x2c8
+        ];
+        let data: [u8; 32] = [
+            0, 0, 0, 0, 0, 0, 0, 0, // "" at 0, padded
+            b'c', b'h', b'i', b'l', b'd', 0, 0, 0, // "child" at 8
+            1, 0, 0, 0, 0, 0, 0, 0, // free block: next = 1 (last)
+            72, 0, 0, 0, 0, 0, 0, 0, // free block size, up to the end
+        ];
+        let mut i = 0;
+        while i < 32 {
+            b[i] = head[i];
+            b[32 + i] = data[i];
+            i += 1;
+        }
+        b // the remaining 56 bytes of free space are zeros
+    };
+
+    #[test]
+    fn builder_matches_libhdf5() {
+        let mut heap = LocalHeapBuilder::new();
+        assert_eq!(heap.add(b"child"), 8);
+        let mut got = heap.encode_header(0x2c8);
+        got.extend_from_slice(&heap.finish());
+        assert_eq!(got, LIBHDF5_HEAP);
+        assert_eq!(encoded_len(S8), 32);
+        // An empty group's heap: "" and one free block of 80 bytes.
+        let empty = LocalHeapBuilder::new();
+        let data = empty.finish();
+        assert_eq!(data.len(), 88);
+        assert_eq!(empty.free_list_offset(), 8);
+        assert_eq!(
+            data[8..24],
+            [1, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let mut heap = LocalHeapBuilder::new();
+        let names: [&[u8]; 4] = [b"a", b"exactly8", b"a longer name of 27 letters", b""];
+        let offsets: Vec<u64> = names.iter().map(|n| heap.add(n)).collect();
+        assert_eq!(offsets, [8, 16, 32, 64]);
+        let data = heap.finish();
+        let mut f = heap.encode_header(40);
+        f.resize(40, 0);
+        f.extend_from_slice(&data);
+        let (got, seg) = read_local_heap(&f, S8, 0, &Limits::default()).unwrap();
+        assert_eq!(got.data_address, 40);
+        assert_eq!(got.data_size, 88);
+        assert_eq!(got.free_list_offset, 72);
+        for (name, off) in names.iter().zip(&offsets) {
+            assert_eq!(string_at(&seg, *off).unwrap(), *name);
+        }
+        assert_eq!(string_at(&seg, 0).unwrap(), b"");
+    }
+
+    #[test]
+    fn full_heap_has_no_free_list() {
+        let mut heap = LocalHeapBuilder::new();
+        for i in 0..11u8 {
+            heap.add(&[b'a' + i; 7]); // 8 bytes each
+        }
+        // 8 + 88 bytes used: more than the default minimum, nothing free.
+        assert_eq!(heap.segment_len(), 96);
+        assert_eq!(heap.free_list_offset(), crate::format::UNDEFINED);
+        let f = encode(S8, 96, heap.free_list_offset(), 32);
+        // "No free block" is 1 for libhdf5, which rejects all ones.
+        assert_eq!(f[16..24], [1, 0, 0, 0, 0, 0, 0, 0]);
+        let mut file = f.clone();
+        file.extend_from_slice(&heap.finish());
+        let (h, seg) = read_local_heap(&file, S8, 0, &Limits::default()).unwrap();
+        assert_eq!(h.free_list_offset, crate::format::UNDEFINED);
+        assert_eq!(string_at(&seg, 88).unwrap(), b"kkkkkkk");
+        // Less than a free block's header left: no free list either.
+        let mut heap = LocalHeapBuilder::new();
+        heap.min_size(24);
+        heap.add(b"x");
+        assert_eq!(heap.segment_len(), 24);
+        assert_eq!(heap.free_list_offset(), crate::format::UNDEFINED);
+        heap.min_size(32);
+        assert_eq!(heap.free_list_offset(), 16);
+        assert_eq!(
+            heap.finish()[16..],
+            [1, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+
+    #[test]
+    fn small_sizes_round_trip() {
+        let s4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let mut heap = LocalHeapBuilder::with_sizes(s4);
+        let off = heap.add(b"name");
+        assert_eq!(heap.segment_len(), 80);
+        let mut f = heap.encode_header(20);
+        assert_eq!(f.len() as u64, encoded_len(s4));
+        f.resize(20, 0);
+        f.extend_from_slice(&heap.finish());
+        let (h, seg) = read_local_heap(&f, s4, 0, &Limits::default()).unwrap();
+        assert_eq!(h.free_list_offset, 16);
+        assert_eq!(string_at(&seg, off).unwrap(), b"name");
+        // No free list: 1 on disk, UNDEFINED decoded; all ones (as other
+        // writers may put it) decodes the same.
+        let mut hdr = encode(s4, 16, crate::format::UNDEFINED, 20);
+        assert_eq!(hdr[12..16], [1, 0, 0, 0]);
+        assert_eq!(
+            LocalHeap::decode(&hdr, 0, s4).unwrap().free_list_offset,
+            crate::format::UNDEFINED
+        );
+        hdr[12..16].copy_from_slice(&[0xff; 4]);
+        assert_eq!(
+            LocalHeap::decode(&hdr, 0, s4).unwrap().free_list_offset,
+            crate::format::UNDEFINED
+        );
     }
 }

@@ -394,6 +394,141 @@ fn push_message(
     Ok(())
 }
 
+/// One message for [`encode_v1`]: type code, flags and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageToWrite {
+    /// Message type code.
+    pub kind: u16,
+    /// Message flags (e.g. [`MSG_FLAG_SHARED`], bit 0 "constant").
+    pub flags: u8,
+    /// The body, unpadded.
+    pub data: Vec<u8>,
+}
+
+/// Version 1 prefix: version, reserved, message count, reference count,
+/// header size; 12 bytes padded to 16 so that messages stay 8-aligned.
+const V1_PREFIX_LEN: u64 = 16;
+/// Version 1 message header: type, size, flags, 3 reserved.
+const V1_MESSAGE_HEADER_LEN: u64 = 8;
+/// Version 1 messages (bodies included) are 8-byte aligned.
+const V1_ALIGN: u64 = 8;
+/// The largest v1 message body: the size field is a u16 holding the padded size.
+pub const V1_MAX_MESSAGE_BODY: usize = (u16::MAX as usize) & !(V1_ALIGN as usize - 1);
+
+fn v1_padded(len: usize) -> u64 {
+    (len as u64).next_multiple_of(V1_ALIGN)
+}
+
+/// Bytes of the single chunk that [`encode_v1`] writes (messages only).
+fn v1_chunk_len(messages: &[MessageToWrite]) -> u64 {
+    messages
+        .iter()
+        .map(|m| V1_MESSAGE_HEADER_LEN + v1_padded(m.data.len()))
+        .sum()
+}
+
+/// Size of the version 1 object header [`encode_v1`] writes for `messages`:
+/// the 16-byte prefix plus, per message, an 8-byte header and the body
+/// padded to a multiple of 8.
+pub fn encoded_len_v1(messages: &[MessageToWrite]) -> u64 {
+    V1_PREFIX_LEN + v1_chunk_len(messages)
+}
+
+/// Encodes a version 1 object header holding `messages` in one chunk, as
+/// libhdf5 "earliest" writes it: each body padded with zeros to a multiple of
+/// 8 and its size field giving the padded size.
+///
+/// Errors (WrongUse) when a body is larger than a v1 message can hold
+/// ([`V1_MAX_MESSAGE_BODY`]: an attribute too large for a v1 header) or
+/// the chunk exceeds 4 GiB.
+pub fn encode_v1(messages: &[MessageToWrite], ref_count: u32) -> Result<Vec<u8>> {
+    encode_v1_with_min_size(messages, ref_count, 0)
+}
+
+/// As [`encode_v1`], but the chunk is at least `min_chunk` bytes (rounded up
+/// to 8): the room left is one NIL message, which libhdf5 reuses when it
+/// later adds messages in place (several NIL messages when the room exceeds
+/// what one can hold). The length is then `16 + max(chunk, min_chunk)`, or
+/// 8 bytes more when the room left would be smaller than a message header.
+pub fn encode_v1_with_min_size(
+    messages: &[MessageToWrite],
+    ref_count: u32,
+    min_chunk: u32,
+) -> Result<Vec<u8>> {
+    for m in messages {
+        if m.data.len() > V1_MAX_MESSAGE_BODY {
+            return Err(Error::wrong_use(format!(
+                "object header message of type {:#06x} has {} bytes; a version 1 object header holds at most {V1_MAX_MESSAGE_BODY} bytes per message",
+                m.kind,
+                m.data.len()
+            )));
+        }
+    }
+    let chunk = v1_chunk_len(messages);
+    let nil_bodies = v1_nil_padding(chunk, min_chunk);
+    let total_chunk = chunk
+        + nil_bodies
+            .iter()
+            .map(|b| V1_MESSAGE_HEADER_LEN + b)
+            .sum::<u64>();
+    let chunk_size = u32::try_from(total_chunk).map_err(|_| {
+        Error::wrong_use(format!(
+            "object header of {total_chunk} bytes exceeds the 4 GiB of a version 1 header chunk"
+        ))
+    })?;
+    // libhdf5 counts every message of every chunk, NIL messages included.
+    let count = messages.len() + nil_bodies.len();
+    let count = u16::try_from(count).map_err(|_| {
+        Error::wrong_use(format!(
+            "{count} messages exceed the 65535 of a version 1 object header"
+        ))
+    })?;
+    let mut out = Vec::with_capacity((V1_PREFIX_LEN + total_chunk) as usize);
+    out.push(1); // version
+    out.push(0); // reserved
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&ref_count.to_le_bytes());
+    out.extend_from_slice(&chunk_size.to_le_bytes());
+    out.resize(V1_PREFIX_LEN as usize, 0); // padding to 16
+    for m in messages {
+        put_v1_message(&mut out, m.kind, m.flags, &m.data, v1_padded(m.data.len()));
+    }
+    for body in nil_bodies {
+        put_v1_message(&mut out, NIL, 0, &[], body);
+    }
+    debug_assert_eq!(out.len() as u64, V1_PREFIX_LEN + total_chunk);
+    Ok(out)
+}
+
+/// Body sizes of the NIL messages that pad a `chunk`-byte chunk to
+/// `min_chunk` (several when the room exceeds what one message can hold).
+fn v1_nil_padding(chunk: u64, min_chunk: u32) -> Vec<u64> {
+    let min_chunk = u64::from(min_chunk).next_multiple_of(V1_ALIGN);
+    let mut room = min_chunk.saturating_sub(chunk);
+    let mut bodies = Vec::new();
+    while room > 0 {
+        // A message needs its 8-byte header; when only 8 bytes are left the
+        // NIL message gets an 8-byte body and the chunk grows by 8.
+        let body = room
+            .saturating_sub(V1_MESSAGE_HEADER_LEN)
+            .clamp(V1_ALIGN, V1_MAX_MESSAGE_BODY as u64);
+        bodies.push(body);
+        room = room.saturating_sub(V1_MESSAGE_HEADER_LEN + body);
+    }
+    bodies
+}
+
+fn put_v1_message(out: &mut Vec<u8>, kind: u16, flags: u8, data: &[u8], padded: u64) {
+    out.extend_from_slice(&kind.to_le_bytes());
+    // `padded` was checked against V1_MAX_MESSAGE_BODY or is the NIL's.
+    out.extend_from_slice(&(padded.min(u64::from(u16::MAX)) as u16).to_le_bytes());
+    out.push(flags);
+    out.extend_from_slice(&[0; 3]); // reserved
+    let start = out.len();
+    out.extend_from_slice(data);
+    out.resize(start + padded as usize, 0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,5 +644,110 @@ mod tests {
         let h = v2_header();
         assert!(read(&h[..10], Sizes::default(), 0, &Limits::default()).is_err());
         assert!(read(&h[..], Sizes::default(), 500, &Limits::default()).is_err());
+    }
+
+    fn msg(kind: u16, flags: u8, data: &[u8]) -> MessageToWrite {
+        MessageToWrite {
+            kind,
+            flags,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn encode_v1_matches_libhdf5() {
+        // The root group header libhdf5 2.0 wrote at 0x60 (h5py, libver
+        // "earliest", one child group): a symbol table message only.
+        let expected: [u8; 40] = [
+            1, 0, // version 1, reserved
+            1, 0, // 1 message
+            1, 0, 0, 0, // reference count 1
+            24, 0, 0, 0, // header size 24
+            0, 0, 0, 0, // padding to 16
+            0x11, 0, 16, 0, 0, 0, 0, 0, // symbol table message, 16 bytes, flags 0
+            0x88, 0, 0, 0, 0, 0, 0, 0, // v1 B-tree address
+            0xa8, 0x02, 0, 0, 0, 0, 0, 0, // local heap address
+        ];
+        let mut body = Vec::new();
+        body.extend_from_slice(&0x88u64.to_le_bytes());
+        body.extend_from_slice(&0x2a8u64.to_le_bytes());
+        let msgs = [msg(0x0011, 0, &body)];
+        assert_eq!(encode_v1(&msgs, 1).unwrap(), expected);
+        assert_eq!(encoded_len_v1(&msgs), 40);
+    }
+
+    #[test]
+    fn encode_v1_round_trips() {
+        let msgs = [
+            msg(0x0001, 0, &[1, 2, 3, 4, 5]),
+            msg(0x0003, 1, &[7; 8]),
+            msg(0x000C, 0, &[]),
+            msg(0x0008, 0, &[9; 13]),
+        ];
+        let mut f = alloc::vec![0xAAu8; 24]; // header at a nonzero address
+        let bytes = encode_v1(&msgs, 3).unwrap();
+        assert_eq!(bytes.len() as u64, encoded_len_v1(&msgs));
+        assert_eq!(bytes.len(), 16 + (8 + 8) + (8 + 8) + 8 + (8 + 16));
+        assert_eq!(bytes[2..4], 4u16.to_le_bytes()); // message count
+        assert_eq!(bytes[4..8], 3u32.to_le_bytes()); // reference count
+        f.extend_from_slice(&bytes);
+        let h = read(&f[..], Sizes::default(), 24, &Limits::default()).unwrap();
+        assert_eq!(h.version, 1);
+        assert_eq!(h.messages.len(), msgs.len());
+        for (got, want) in h.messages.iter().zip(&msgs) {
+            assert_eq!((got.kind, got.flags), (want.kind, want.flags));
+            // The size field holds the padded size; the padding is zeros.
+            assert_eq!(got.data.len() % 8, 0);
+            assert_eq!(got.data[..want.data.len()], want.data[..]);
+            assert!(got.data[want.data.len()..].iter().all(|&b| b == 0));
+        }
+        assert_eq!(h.messages[0].offset, 24 + 16 + 8);
+    }
+
+    #[test]
+    fn encode_v1_min_size_pads_with_nil() {
+        let msgs = [msg(0x0001, 0, &[1; 16])]; // chunk of 24 bytes
+        let b = encode_v1_with_min_size(&msgs, 1, 256).unwrap();
+        assert_eq!(b.len(), 16 + 256);
+        assert_eq!(b[2..4], 2u16.to_le_bytes()); // the NIL message counts
+        assert_eq!(b[8..12], 256u32.to_le_bytes());
+        assert_eq!(b[40..42], NIL.to_le_bytes());
+        assert_eq!(b[42..44], (256u16 - 24 - 8).to_le_bytes());
+        let h = read(&b[..], Sizes::default(), 0, &Limits::default()).unwrap();
+        assert_eq!(h.messages.len(), 1);
+        // Room for less than a message header: the NIL gets 8 bytes anyway.
+        let b = encode_v1_with_min_size(&msgs, 1, 32).unwrap();
+        assert_eq!(b.len(), 16 + 24 + 16);
+        assert_eq!(
+            read(&b[..], Sizes::default(), 0, &Limits::default())
+                .unwrap()
+                .messages
+                .len(),
+            1
+        );
+        // More room than one message holds: several NIL messages.
+        let b = encode_v1_with_min_size(&msgs, 1, 200_000).unwrap();
+        assert_eq!(b.len(), 16 + 200_000);
+        assert_eq!(b[2..4], 5u16.to_le_bytes()); // 1 + 4 NIL messages
+        let h = read(&b[..], Sizes::default(), 0, &Limits::default()).unwrap();
+        assert_eq!(h.messages.len(), 1);
+        // Already large enough: no NIL.
+        assert_eq!(
+            encode_v1_with_min_size(&msgs, 1, 20).unwrap(),
+            encode_v1(&msgs, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn encode_v1_rejects_oversized_message() {
+        let big = msg(0x000C, 0, &alloc::vec![0; V1_MAX_MESSAGE_BODY + 1]);
+        let e = encode_v1(&[big], 1).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::WrongUse);
+        assert!(e.message().contains("0x000c"), "{e}");
+        let largest = msg(0x000C, 0, &alloc::vec![5; V1_MAX_MESSAGE_BODY]);
+        let b = encode_v1(&[largest], 1).unwrap();
+        assert_eq!(b[18..20], 65528u16.to_le_bytes());
+        let h = read(&b[..], Sizes::default(), 0, &Limits::default()).unwrap();
+        assert_eq!(h.messages[0].data.len(), V1_MAX_MESSAGE_BODY);
     }
 }

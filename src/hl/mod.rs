@@ -8,6 +8,8 @@
 //! # Ok::<(), vtkhdf::Error>(())
 //! ```
 
+pub mod write;
+
 use crate::error::{Error, Result};
 use crate::format::message::dataspace::{DataspaceKind, UNLIMITED};
 use crate::format::message::datatype::{Datatype, DatatypeClass, ReferenceKind};

@@ -1,6 +1,7 @@
 //! The dataspace message (0x0001, spec IV.A.2.b), versions 1 and 2.
 
 use super::check_count;
+use super::shared::put_length;
 use crate::error::Result;
 use crate::format::{Cursor, Sizes};
 use alloc::vec::Vec;
@@ -10,6 +11,21 @@ pub const UNLIMITED: u64 = u64::MAX;
 
 /// Largest rank libhdf5 creates (`H5S_MAX_RANK`).
 const MAX_RANK: u8 = 32;
+
+/// Version 1: scalar (rank 0) and simple; what libhdf5 writes at "earliest".
+const VERSION_1: u8 = 1;
+/// Version 2: adds the type byte, the only way to say "null".
+const VERSION_2: u8 = 2;
+
+/// Flag bit 0: maximum sizes are stored.
+const FLAG_MAX_DIMS: u8 = 0x01;
+/// Flag bit 1 (version 1 only): permutation indices are stored.
+const FLAG_PERMUTATION: u8 = 0x02;
+
+/// Version 2 type codes.
+const TYPE_SCALAR: u8 = 0;
+const TYPE_SIMPLE: u8 = 1;
+const TYPE_NULL: u8 = 2;
 
 /// Shape class of a dataspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +65,69 @@ impl Dataspace {
     }
 }
 
+impl Dataspace {
+    /// Encodes the message as libhdf5 with libver "earliest" (and VTK) writes
+    /// it: version 1 for scalar and simple dataspaces, version 2 for null
+    /// ones, which version 1 cannot express. Maximum sizes are stored when
+    /// `max_dims` is `Some`, even when equal to `dims`: libhdf5 always stores
+    /// them for a simple dataspace, so pass `Some(dims)` to match its bytes.
+    /// [`UNLIMITED`] is written as all ones at the length width.
+    ///
+    /// A simple dataspace with no dimensions, which version 1 would read back
+    /// as scalar, is written as version 2.
+    ///
+    /// # Panics
+    ///
+    /// If the rank exceeds 32 (`H5S_MAX_RANK`), if `max_dims` has another
+    /// length than `dims`, or if a scalar or null dataspace has dimensions:
+    /// the caller builds the dataspace, and none of these can be stored.
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let rank = self.dims.len();
+        assert!(
+            rank <= usize::from(MAX_RANK),
+            "dataspace rank {rank} exceeds {MAX_RANK}"
+        );
+        if let Some(max) = &self.max_dims {
+            assert_eq!(
+                max.len(),
+                rank,
+                "dataspace max_dims and dims differ in rank"
+            );
+        }
+        assert!(
+            self.kind == DataspaceKind::Simple || rank == 0,
+            "{:?} dataspace with dimensions",
+            self.kind
+        );
+        let flags = if self.max_dims.is_some() && rank > 0 {
+            FLAG_MAX_DIMS
+        } else {
+            0
+        };
+        let width = usize::from(sizes.length);
+        let mut out = Vec::with_capacity(8 + 2 * rank * width);
+        let version_2_type = match self.kind {
+            DataspaceKind::Null => Some(TYPE_NULL),
+            DataspaceKind::Simple if rank == 0 => Some(TYPE_SIMPLE),
+            _ => None,
+        };
+        match version_2_type {
+            Some(kind) => out.extend_from_slice(&[VERSION_2, rank as u8, flags, kind]),
+            // Version, rank, flags, then 1 + 4 reserved bytes.
+            None => out.extend_from_slice(&[VERSION_1, rank as u8, flags, 0, 0, 0, 0, 0]),
+        }
+        for &d in &self.dims {
+            put_length(&mut out, sizes, d);
+        }
+        if flags & FLAG_MAX_DIMS != 0 {
+            for &m in self.max_dims.iter().flatten() {
+                put_length(&mut out, sizes, m);
+            }
+        }
+        out
+    }
+}
+
 /// Reads `rank` sizes of "size of lengths" bytes; all ones reads as [`UNLIMITED`].
 fn read_sizes(c: &mut Cursor, sizes: Sizes, rank: u8) -> Result<Vec<u64>> {
     let width = sizes.length as usize;
@@ -65,7 +144,7 @@ fn read_sizes(c: &mut Cursor, sizes: Sizes, rank: u8) -> Result<Vec<u64>> {
 /// Decodes a dataspace message.
 pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<Dataspace> {
     let version = c.u8()?;
-    if version != 1 && version != 2 {
+    if version != VERSION_1 && version != VERSION_2 {
         return Err(c.unsupported(format_args!(
             "dataspace message version {version} (expected 1 or 2)"
         )));
@@ -77,7 +156,7 @@ pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<Dataspace> {
         )));
     }
     let flags = c.u8()?;
-    let kind = if version == 1 {
+    let kind = if version == VERSION_1 {
         // Reserved byte and 4 reserved bytes; version 1 has no null dataspace.
         c.skip(5)?;
         if rank == 0 {
@@ -87,9 +166,9 @@ pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<Dataspace> {
         }
     } else {
         match c.u8()? {
-            0 => DataspaceKind::Scalar,
-            1 => DataspaceKind::Simple,
-            2 => DataspaceKind::Null,
+            TYPE_SCALAR => DataspaceKind::Scalar,
+            TYPE_SIMPLE => DataspaceKind::Simple,
+            TYPE_NULL => DataspaceKind::Null,
             other => {
                 return Err(c.error(format_args!(
                     "dataspace type {other} (expected 0 scalar, 1 simple or 2 null)"
@@ -103,12 +182,12 @@ pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<Dataspace> {
         )));
     }
     let dims = read_sizes(c, sizes, rank)?;
-    let max_dims = if flags & 0x01 != 0 {
+    let max_dims = if flags & FLAG_MAX_DIMS != 0 {
         Some(read_sizes(c, sizes, rank)?)
     } else {
         None
     };
-    if version == 1 && flags & 0x02 != 0 {
+    if version == VERSION_1 && flags & FLAG_PERMUTATION != 0 {
         // Permutation indices: never implemented by libhdf5, skipped.
         let width = u64::from(sizes.length);
         check_count(c, u64::from(rank), width, "permutation indices")?;
@@ -232,6 +311,146 @@ mod tests {
             max_dims: None,
         };
         assert_eq!(ds.num_elements(), None);
+    }
+
+    fn round_trip(ds: &Dataspace, sizes: Sizes) {
+        let bytes = ds.encode(sizes);
+        let mut c = Cursor::new(&bytes, 0, "dataspace");
+        assert_eq!(&decode(&mut c, sizes).unwrap(), ds);
+        assert_eq!(c.remaining(), 0);
+    }
+
+    #[test]
+    fn encode_matches_vtk() {
+        // /work/shared/corpus/vtkhdf/vtk/temporal_ug.vtkhdf (VTK 9.7.2),
+        // dataset /VTKHDF/Points: 20x3, extendible in dimension 0.
+        let vtk = [
+            1, // version
+            2, // rank
+            1, // flags: max dims present
+            0, // reserved
+            0, 0, 0, 0, // reserved
+            0x14, 0, 0, 0, 0, 0, 0, 0, // dim 0 = 20
+            3, 0, 0, 0, 0, 0, 0, 0, // dim 1 = 3
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // max 0 unlimited
+            3, 0, 0, 0, 0, 0, 0, 0, // max 1 = 3
+        ];
+        let ds = Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: vec![20, 3],
+            max_dims: Some(vec![UNLIMITED, 3]),
+        };
+        assert_eq!(ds.encode(S8), vtk);
+        // The same file, the scalar dataspace of attribute "Type" of /VTKHDF.
+        let scalar = [
+            1, // version
+            0, // rank 0: scalar
+            0, // flags
+            0, // reserved
+            0, 0, 0, 0, // reserved
+        ];
+        let ds = Dataspace {
+            kind: DataspaceKind::Scalar,
+            dims: vec![],
+            max_dims: None,
+        };
+        assert_eq!(ds.encode(S8), scalar);
+    }
+
+    #[test]
+    fn encode_null_as_h5py_earliest() {
+        // tests/golden/files/attrs_earliest.h5, attribute "null_f4" (h5py.Empty).
+        let null = [
+            2, // version
+            0, // rank
+            0, // flags
+            2, // type: null
+        ];
+        let ds = Dataspace {
+            kind: DataspaceKind::Null,
+            dims: vec![],
+            max_dims: None,
+        };
+        assert_eq!(ds.encode(S8), null);
+        round_trip(&ds, S8);
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let sizes4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let cases = [
+            Dataspace {
+                kind: DataspaceKind::Simple,
+                dims: vec![6, 10],
+                max_dims: None,
+            },
+            Dataspace {
+                kind: DataspaceKind::Simple,
+                dims: vec![0],
+                max_dims: Some(vec![UNLIMITED]),
+            },
+            Dataspace {
+                kind: DataspaceKind::Simple,
+                dims: vec![],
+                max_dims: None,
+            },
+            Dataspace {
+                kind: DataspaceKind::Scalar,
+                dims: vec![],
+                max_dims: None,
+            },
+        ];
+        for ds in &cases {
+            round_trip(ds, S8);
+            round_trip(ds, sizes4);
+        }
+        // Unlimited at width 4 is all ones at width 4.
+        let bytes = cases[1].encode(sizes4);
+        assert_eq!(bytes[12..], [0xff; 4]);
+    }
+
+    #[test]
+    #[should_panic(expected = "rank")]
+    fn encode_rank_over_32_panics() {
+        let ds = Dataspace {
+            kind: DataspaceKind::Simple,
+            dims: vec![1; 33],
+            max_dims: None,
+        };
+        ds.encode(S8);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encode_decode_property(
+            dims in proptest::collection::vec(0u64..1 << 40, 0..=32usize),
+            unlimited in proptest::collection::vec(proptest::bool::ANY, 32),
+            with_max in proptest::bool::ANY,
+            kind in 0u8..3,
+        ) {
+            let kind = match kind {
+                0 => DataspaceKind::Simple,
+                1 => DataspaceKind::Scalar,
+                _ => DataspaceKind::Null,
+            };
+            let dims = if kind == DataspaceKind::Simple { dims } else { vec![] };
+            let max_dims = with_max.then(|| {
+                dims.iter()
+                    .zip(&unlimited)
+                    .map(|(&d, &u)| if u { UNLIMITED } else { d })
+                    .collect::<Vec<_>>()
+            });
+            // Max dims of a rank-0 dataspace are not stored.
+            let max_dims = max_dims.filter(|m| !m.is_empty());
+            let ds = Dataspace { kind, dims, max_dims };
+            let bytes = ds.encode(S8);
+            let mut c = Cursor::new(&bytes, 0, "dataspace");
+            proptest::prop_assert_eq!(decode(&mut c, S8).unwrap(), ds);
+            proptest::prop_assert_eq!(c.remaining(), 0);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! the datatype's own bytes and leaves the cursor after them.
 
 use super::{check_count, lossy_until_nul, padded_cstr};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::Cursor;
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -19,6 +19,53 @@ const MAX_ARRAY_RANK: u8 = 32;
 
 /// Bytes of the class-and-version byte, the 3 bit-field bytes and the size.
 const HEADER_BYTES: u64 = 8;
+
+/// Encoding versions. 1: everything but arrays; 2: adds the array class (and
+/// compounds, enums and arrays holding one); 3: unpadded names, shorter
+/// compound offsets and arrays without permutations; 4: revised references;
+/// 5: complex numbers (HDF5 2.0).
+const VERSION_1: u8 = 1;
+const VERSION_ARRAY: u8 = 2;
+const VERSION_PACKED: u8 = 3;
+const VERSION_REVISED_REFERENCE: u8 = 4;
+const VERSION_COMPLEX: u8 = 5;
+
+/// Class codes (the low 4 bits of the first byte).
+const CLASS_FIXED_POINT: u8 = 0;
+const CLASS_FLOATING_POINT: u8 = 1;
+const CLASS_TIME: u8 = 2;
+const CLASS_STRING: u8 = 3;
+const CLASS_BITFIELD: u8 = 4;
+const CLASS_OPAQUE: u8 = 5;
+const CLASS_COMPOUND: u8 = 6;
+const CLASS_REFERENCE: u8 = 7;
+const CLASS_ENUM: u8 = 8;
+const CLASS_VARLEN: u8 = 9;
+const CLASS_ARRAY: u8 = 10;
+const CLASS_COMPLEX: u8 = 11;
+
+/// Class bit 0 of numbers: big-endian.
+const BIT_BIG_ENDIAN: u32 = 0x01;
+/// Fixed-point class bit 3: signed (two's complement).
+const BIT_SIGNED: u32 = 0x08;
+/// Floating-point class bits 4-5 = 2: the mantissa's leading 1 is implied,
+/// as in every IEEE 754 format (the only normalization libhdf5 writes for them).
+const BITS_MANTISSA_IMPLIED: u32 = 2 << 4;
+/// Floating-point class bit 6: with bit 0, VAX order.
+const BIT_FLOAT_ORDER_HIGH: u32 = 0x40;
+/// Variable-length class bits 0-3: sequence or string.
+const VARLEN_SEQUENCE: u8 = 0;
+const VARLEN_STRING: u8 = 1;
+/// Complex class bit 0: both parts of the same type.
+const BIT_COMPLEX_HOMOGENEOUS: u32 = 0x01;
+/// Reference class bits 4-7 for revised references: their encoding version.
+const REVISED_REFERENCE_ENCODING: u8 = 1 << 4;
+/// Reference type codes.
+const REFERENCE_OBJECT: u8 = 0;
+const REFERENCE_REGION: u8 = 1;
+/// Largest opaque tag libhdf5 stores, padding included (`H5T_OPAQUE_TAG_MAX`
+/// minus one: the length lives in one byte).
+const MAX_OPAQUE_TAG_BYTES: usize = 255;
 
 /// Byte order of a numeric type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +98,15 @@ impl StringPadding {
             other => Self::Unknown(other),
         }
     }
+
+    fn to_bits(self) -> u8 {
+        match self {
+            Self::NullTerminate => 0,
+            Self::NullPad => 1,
+            Self::SpacePad => 2,
+            Self::Unknown(other) => other & 0x0f,
+        }
+    }
 }
 
 /// Character set of a string or name.
@@ -71,6 +127,15 @@ impl CharacterSet {
             0 => Self::Ascii,
             1 => Self::Utf8,
             other => Self::Unknown(other),
+        }
+    }
+
+    /// The on-disk code (0 ASCII, 1 UTF-8).
+    pub fn to_u8(self) -> u8 {
+        match self {
+            Self::Ascii => 0,
+            Self::Utf8 => 1,
+            Self::Unknown(other) => other,
         }
     }
 }
@@ -230,6 +295,308 @@ impl Datatype {
     }
 }
 
+impl Datatype {
+    /// Encodes the datatype message in the lowest version that expresses it,
+    /// as libhdf5 with libver "earliest" writes it: version 1 for numbers,
+    /// strings, opaque, bit field, reference, enum, variable-length and
+    /// compound types; version 2 for arrays and for compounds, enums and
+    /// arrays that contain one (libhdf5 raises a container and everything
+    /// of those three classes inside it, `H5T__upgrade_version`; a
+    /// variable-length type takes its base type's version; numbers keep
+    /// version 1); version 4 for revised references (type codes 2-4) and 5
+    /// for complex numbers, with the same raising.
+    ///
+    /// Floating-point types are written with the "implied leading 1"
+    /// mantissa normalization of IEEE 754 and no padding bits, which the
+    /// decoded form does not carry.
+    ///
+    /// # Errors
+    ///
+    /// [`WrongUse`](crate::ErrorKind::WrongUse) for what cannot be stored:
+    /// nesting deeper than [`MAX_DEPTH`], more than 65535 compound or enum
+    /// members, names containing NUL, enum values of another size than the
+    /// base type, an array of rank 0 or above 32 or with a dimension over
+    /// 32 bits, an opaque tag over 248 bytes or with a NUL, or a reference
+    /// type code over 15.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        encode_nested(self, VERSION_1, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// The version libhdf5 gives `t` on its own, before a container raises it.
+fn own_version(t: &Datatype, depth: u32) -> Result<u8> {
+    if depth == 0 {
+        return Err(Error::wrong_use(alloc::format!(
+            "datatype nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
+    Ok(match &t.class {
+        DatatypeClass::Reference {
+            kind: ReferenceKind::Other(code),
+        } if *code > REFERENCE_REGION => VERSION_REVISED_REFERENCE,
+        DatatypeClass::Compound { members } => {
+            let mut v = VERSION_1;
+            for m in members {
+                v = v.max(own_version(&m.datatype, depth - 1)?);
+            }
+            v
+        }
+        DatatypeClass::Enum { base, .. } | DatatypeClass::VarLen { base, .. } => {
+            own_version(base, depth - 1)?.max(VERSION_1)
+        }
+        DatatypeClass::Array { base, .. } => own_version(base, depth - 1)?.max(VERSION_ARRAY),
+        DatatypeClass::Complex { base } => own_version(base, depth - 1)?.max(VERSION_COMPLEX),
+        _ => VERSION_1,
+    })
+}
+
+/// The version `t` is written with inside a container of version `floor`:
+/// compounds, enums and arrays are raised to it; a variable-length type
+/// follows its (raised) base type; the others keep their own version.
+fn written_version(t: &Datatype, floor: u8) -> Result<u8> {
+    let own = own_version(t, MAX_DEPTH)?;
+    Ok(match &t.class {
+        DatatypeClass::Compound { .. }
+        | DatatypeClass::Enum { .. }
+        | DatatypeClass::Array { .. }
+        | DatatypeClass::Complex { .. } => own.max(floor),
+        DatatypeClass::VarLen { base, .. } => written_version(base, floor)?.max(own),
+        _ => own,
+    })
+}
+
+fn wrong_use(message: impl Into<String>) -> Error {
+    Error::wrong_use(message)
+}
+
+/// Appends `name`, its NUL, and (when `padded`) NULs up to a multiple of 8
+/// bytes, as [`padded_cstr`] reads it back.
+fn put_name(out: &mut Vec<u8>, name: &str, padded: bool, what: &str) -> Result<()> {
+    if name.as_bytes().contains(&0) {
+        return Err(wrong_use(alloc::format!(
+            "{what} name {name:?} contains a NUL byte"
+        )));
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(0);
+    if padded {
+        let used = name.len() + 1;
+        out.resize(out.len() + (8 - used % 8) % 8, 0);
+    }
+    Ok(())
+}
+
+fn member_count(n: usize, what: &str) -> Result<u32> {
+    u16::try_from(n)
+        .map(u32::from)
+        .map_err(|_| wrong_use(alloc::format!("{n} {what} members (at most 65535)")))
+}
+
+fn order_bit(order: ByteOrder) -> u32 {
+    match order {
+        ByteOrder::Little => 0,
+        ByteOrder::Big => BIT_BIG_ENDIAN,
+    }
+}
+
+/// Writes `t` and everything inside it, `floor` being the version of the
+/// container it sits in (1 at the top).
+fn encode_nested(t: &Datatype, floor: u8, out: &mut Vec<u8>) -> Result<()> {
+    let version = written_version(t, floor)?;
+    // Class bits are patched in once known; properties follow the header.
+    let header_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&t.size.to_le_bytes());
+    let (class, bits) = match &t.class {
+        DatatypeClass::FixedPoint {
+            order,
+            signed,
+            bit_offset,
+            precision,
+        } => {
+            out.extend_from_slice(&bit_offset.to_le_bytes());
+            out.extend_from_slice(&precision.to_le_bytes());
+            let signed = if *signed { BIT_SIGNED } else { 0 };
+            (CLASS_FIXED_POINT, order_bit(*order) | signed)
+        }
+        DatatypeClass::FloatingPoint {
+            order,
+            sign_location,
+            bit_offset,
+            precision,
+            exponent_location,
+            exponent_size,
+            mantissa_location,
+            mantissa_size,
+            exponent_bias,
+        } => {
+            out.extend_from_slice(&bit_offset.to_le_bytes());
+            out.extend_from_slice(&precision.to_le_bytes());
+            out.extend_from_slice(&[
+                *exponent_location,
+                *exponent_size,
+                *mantissa_location,
+                *mantissa_size,
+            ]);
+            out.extend_from_slice(&exponent_bias.to_le_bytes());
+            let bits = order_bit(*order) | BITS_MANTISSA_IMPLIED | (u32::from(*sign_location) << 8);
+            (CLASS_FLOATING_POINT, bits)
+        }
+        DatatypeClass::Time { order, precision } => {
+            out.extend_from_slice(&precision.to_le_bytes());
+            (CLASS_TIME, order_bit(*order))
+        }
+        DatatypeClass::String { padding, charset } => {
+            let bits = padding.to_bits() | (charset.to_u8() << 4);
+            (CLASS_STRING, u32::from(bits))
+        }
+        DatatypeClass::Bitfield {
+            order,
+            bit_offset,
+            precision,
+        } => {
+            out.extend_from_slice(&bit_offset.to_le_bytes());
+            out.extend_from_slice(&precision.to_le_bytes());
+            (CLASS_BITFIELD, order_bit(*order))
+        }
+        DatatypeClass::Opaque { tag } => {
+            // libhdf5 pads the tag with NULs to a multiple of 8 and stores
+            // that length; a tag already a multiple of 8 gets no NUL.
+            let padded = tag.len().div_ceil(8) * 8;
+            if padded > MAX_OPAQUE_TAG_BYTES || tag.as_bytes().contains(&0) {
+                return Err(wrong_use(alloc::format!(
+                    "opaque tag {tag:?}: at most 248 bytes, no NUL"
+                )));
+            }
+            out.extend_from_slice(tag.as_bytes());
+            out.resize(out.len() + padded - tag.len(), 0);
+            (CLASS_OPAQUE, padded as u32)
+        }
+        DatatypeClass::Compound { members } => {
+            let count = member_count(members.len(), "compound")?;
+            let offset_width = member_offset_width(t.size);
+            for m in members {
+                if version < VERSION_PACKED {
+                    put_name(out, &m.name, true, "compound member")?;
+                    out.extend_from_slice(&m.offset.to_le_bytes());
+                    if version == VERSION_1 {
+                        // Dimensionality 0, 3 reserved, permutation,
+                        // reserved, 4 dimension sizes: array members are
+                        // written as array types (version 2) instead.
+                        out.extend_from_slice(&[0; 28]);
+                    }
+                } else {
+                    put_name(out, &m.name, false, "compound member")?;
+                    if u64::from(m.offset) >> (8 * offset_width) != 0 {
+                        return Err(wrong_use(alloc::format!(
+                            "compound member {:?} at offset {} past the compound's {} bytes",
+                            m.name,
+                            m.offset,
+                            t.size
+                        )));
+                    }
+                    let offset = m.offset.to_le_bytes();
+                    out.extend_from_slice(offset.get(..offset_width).unwrap_or(&offset));
+                }
+                encode_nested(&m.datatype, version, out)?;
+            }
+            (CLASS_COMPOUND, count)
+        }
+        DatatypeClass::Reference { kind } => {
+            let bits = match kind {
+                ReferenceKind::Object => REFERENCE_OBJECT,
+                ReferenceKind::Region => REFERENCE_REGION,
+                ReferenceKind::Other(code) if *code <= REFERENCE_REGION => *code,
+                ReferenceKind::Other(code) if *code <= 0x0f => code | REVISED_REFERENCE_ENCODING,
+                ReferenceKind::Other(code) => {
+                    return Err(wrong_use(alloc::format!(
+                        "reference type {code} (at most 15)"
+                    )))
+                }
+            };
+            (CLASS_REFERENCE, u32::from(bits))
+        }
+        DatatypeClass::Enum { base, members } => {
+            let count = member_count(members.len(), "enumeration")?;
+            encode_nested(base, version, out)?;
+            for m in members {
+                put_name(out, &m.name, version < VERSION_PACKED, "enumeration")?;
+            }
+            for m in members {
+                if m.value.len() != base.size as usize {
+                    return Err(wrong_use(alloc::format!(
+                        "enumeration member {:?} has a {}-byte value, the base type {} bytes",
+                        m.name,
+                        m.value.len(),
+                        base.size
+                    )));
+                }
+                out.extend_from_slice(&m.value);
+            }
+            (CLASS_ENUM, count)
+        }
+        DatatypeClass::VarLen { string, base } => {
+            let bits = match string {
+                None => u32::from(VARLEN_SEQUENCE),
+                Some((padding, charset)) => {
+                    u32::from(VARLEN_STRING | (padding.to_bits() << 4))
+                        | (u32::from(charset.to_u8() & 0x0f) << 8)
+                }
+            };
+            encode_nested(base, floor, out)?;
+            (CLASS_VARLEN, bits)
+        }
+        DatatypeClass::Array { dims, base } => {
+            let rank = u8::try_from(dims.len())
+                .ok()
+                .filter(|r| (1..=MAX_ARRAY_RANK).contains(r))
+                .ok_or_else(|| {
+                    wrong_use(alloc::format!(
+                        "array datatype rank {} (expected 1 to {MAX_ARRAY_RANK})",
+                        dims.len()
+                    ))
+                })?;
+            out.push(rank);
+            if version < VERSION_PACKED {
+                out.extend_from_slice(&[0; 3]); // reserved
+            }
+            for &d in dims {
+                let d = u32::try_from(d).map_err(|_| {
+                    wrong_use(alloc::format!(
+                        "array dimension {d} does not fit in 32 bits"
+                    ))
+                })?;
+                out.extend_from_slice(&d.to_le_bytes());
+            }
+            if version < VERSION_PACKED {
+                // Permutation indices: libhdf5 writes the identity.
+                for i in 0..u32::from(rank) {
+                    out.extend_from_slice(&i.to_le_bytes());
+                }
+            }
+            encode_nested(base, version, out)?;
+            (CLASS_ARRAY, 0)
+        }
+        DatatypeClass::Complex { base } => {
+            encode_nested(base, version, out)?;
+            // Homogeneous, rectangular form (0 in bits 1-2).
+            (CLASS_COMPLEX, BIT_COMPLEX_HOMOGENEOUS)
+        }
+    };
+    let header = [
+        (version << 4) | class,
+        bits as u8,
+        (bits >> 8) as u8,
+        (bits >> 16) as u8,
+    ];
+    if let Some(slot) = out.get_mut(header_at..header_at + 4) {
+        slot.copy_from_slice(&header);
+    }
+    Ok(())
+}
+
 /// Decodes a datatype message, nested types included (up to [`MAX_DEPTH`]).
 pub fn decode(c: &mut Cursor) -> Result<Datatype> {
     decode_nested(c, MAX_DEPTH)
@@ -265,28 +632,28 @@ fn decode_nested(c: &mut Cursor, depth: u32) -> Result<Datatype> {
     let b2 = c.u8()?;
     let bits = u32::from(b0) | (u32::from(b1) << 8) | (u32::from(b2) << 16);
     let size = c.u32()?;
-    if version == 0 || version > 5 {
+    if version == 0 || version > VERSION_COMPLEX {
         return Err(c.unsupported(format_args!(
             "datatype message version {version} (expected 1 to 5)"
         )));
     }
     let class = match class_code {
-        0 => {
+        CLASS_FIXED_POINT => {
             let bit_offset = c.u16()?;
             let precision = c.u16()?;
             DatatypeClass::FixedPoint {
                 order: byte_order(bits),
-                signed: bits & 0x08 != 0,
+                signed: bits & BIT_SIGNED != 0,
                 bit_offset,
                 precision,
             }
         }
-        1 => {
+        CLASS_FLOATING_POINT => {
             // Byte order is bit 0 with bit 6: 00 little, 01 big, 11 VAX.
-            let order = match ((bits >> 6) & 1, bits & 1) {
-                (0, 0) => ByteOrder::Little,
-                (0, _) => ByteOrder::Big,
-                (_, 1) => return Err(c.unsupported("VAX byte order for a floating-point type")),
+            let order = match (bits & BIT_FLOAT_ORDER_HIGH != 0, bits & BIT_BIG_ENDIAN) {
+                (false, 0) => ByteOrder::Little,
+                (false, _) => ByteOrder::Big,
+                (true, 1) => return Err(c.unsupported("VAX byte order for a floating-point type")),
                 _ => {
                     return Err(c.error(format_args!(
                         "reserved floating-point byte order (bit field {bits:#08x})"
@@ -313,15 +680,15 @@ fn decode_nested(c: &mut Cursor, depth: u32) -> Result<Datatype> {
                 exponent_bias,
             }
         }
-        2 => DatatypeClass::Time {
+        CLASS_TIME => DatatypeClass::Time {
             order: byte_order(bits),
             precision: c.u16()?,
         },
-        3 => DatatypeClass::String {
+        CLASS_STRING => DatatypeClass::String {
             padding: StringPadding::from_bits(b0 & 0x0f),
             charset: CharacterSet::from_u8(b0 >> 4),
         },
-        4 => {
+        CLASS_BITFIELD => {
             let bit_offset = c.u16()?;
             let precision = c.u16()?;
             DatatypeClass::Bitfield {
@@ -330,26 +697,26 @@ fn decode_nested(c: &mut Cursor, depth: u32) -> Result<Datatype> {
                 precision,
             }
         }
-        5 => {
+        CLASS_OPAQUE => {
             // The tag length (bits 0-7) already includes the NUL padding.
             let tag = c.bytes(usize::from(b0))?;
             DatatypeClass::Opaque {
                 tag: lossy_until_nul(tag),
             }
         }
-        6 => decode_compound(c, version, bits & 0xffff, size, depth)?,
-        7 => DatatypeClass::Reference {
+        CLASS_COMPOUND => decode_compound(c, version, bits & 0xffff, size, depth)?,
+        CLASS_REFERENCE => DatatypeClass::Reference {
             kind: match b0 & 0x0f {
-                0 => ReferenceKind::Object,
-                1 => ReferenceKind::Region,
+                REFERENCE_OBJECT => ReferenceKind::Object,
+                REFERENCE_REGION => ReferenceKind::Region,
                 other => ReferenceKind::Other(other),
             },
         },
-        8 => decode_enum(c, version, bits & 0xffff, depth)?,
-        9 => {
+        CLASS_ENUM => decode_enum(c, version, bits & 0xffff, depth)?,
+        CLASS_VARLEN => {
             let string = match b0 & 0x0f {
-                0 => None,
-                1 => Some((
+                VARLEN_SEQUENCE => None,
+                VARLEN_STRING => Some((
                     StringPadding::from_bits(b0 >> 4),
                     CharacterSet::from_u8(b1 & 0x0f),
                 )),
@@ -362,31 +729,31 @@ fn decode_nested(c: &mut Cursor, depth: u32) -> Result<Datatype> {
             let base = Box::new(decode_nested(c, depth - 1)?);
             DatatypeClass::VarLen { string, base }
         }
-        10 => {
+        CLASS_ARRAY => {
             let rank = c.u8()?;
             if rank == 0 || rank > MAX_ARRAY_RANK {
                 return Err(c.error(format_args!(
                     "array datatype rank {rank} (expected 1 to {MAX_ARRAY_RANK})"
                 )));
             }
-            if version < 3 {
+            if version < VERSION_PACKED {
                 c.skip(3)?; // reserved
             }
             // Dimensions (and, before version 3, as many permutation indices).
-            let per_dim = if version < 3 { 8 } else { 4 };
+            let per_dim = if version < VERSION_PACKED { 8 } else { 4 };
             check_count(c, u64::from(rank), per_dim, "array dimensions")?;
             let mut dims = Vec::with_capacity(usize::from(rank));
             for _ in 0..rank {
                 dims.push(u64::from(c.u32()?));
             }
-            if version < 3 {
+            if version < VERSION_PACKED {
                 c.skip(usize::from(rank) * 4)?; // permutation, never implemented
             }
             let base = Box::new(decode_nested(c, depth - 1)?);
             DatatypeClass::Array { dims, base }
         }
-        11 => {
-            if bits & 1 == 0 {
+        CLASS_COMPLEX => {
+            if bits & BIT_COMPLEX_HOMOGENEOUS == 0 {
                 return Err(c.unsupported("heterogeneous complex number datatype"));
             }
             let form = (bits >> 1) & 0x3;
@@ -416,14 +783,14 @@ fn decode_compound(
     // Smallest possible member: a 1-byte name (padded to 8 before version 3),
     // its offset, then a datatype header.
     let min_member = match version {
-        1 => 8 + 28 + HEADER_BYTES,
-        2 => 8 + 4 + HEADER_BYTES,
+        VERSION_1 => 8 + 28 + HEADER_BYTES,
+        VERSION_ARRAY => 8 + 4 + HEADER_BYTES,
         _ => 1 + member_offset_width(size) as u64 + HEADER_BYTES,
     };
     check_count(c, u64::from(count), min_member, "compound members")?;
     let mut members = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        let (name, offset) = if version < 3 {
+        let (name, offset) = if version < VERSION_PACKED {
             let name = padded_cstr(c)?;
             (name, c.u32()?)
         } else {
@@ -432,7 +799,7 @@ fn decode_compound(
             // The width is derived from a u32 size, so the value fits.
             (name, u32::try_from(offset).unwrap_or(u32::MAX))
         };
-        let datatype = if version == 1 {
+        let datatype = if version == VERSION_1 {
             // Version 1 members carry up to 4 array dimensions of their own.
             let rank = c.u8()?;
             c.skip(3)?; // reserved
@@ -486,12 +853,12 @@ fn decode_compound(
 fn decode_enum(c: &mut Cursor, version: u8, count: u32, depth: u32) -> Result<DatatypeClass> {
     let base = decode_nested(c, depth - 1)?;
     // Each member has a name of at least 1 byte (8 when padded) and a value.
-    let min_name = if version < 3 { 8 } else { 1 };
+    let min_name = if version < VERSION_PACKED { 8 } else { 1 };
     let min_member = min_name + u64::from(base.size);
     check_count(c, u64::from(count), min_member, "enumeration members")?;
     let mut names = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        names.push(if version < 3 {
+        names.push(if version < VERSION_PACKED {
             padded_cstr(c)?
         } else {
             String::from_utf8_lossy(c.cstr()?).into_owned()
@@ -989,6 +1356,653 @@ mod tests {
         // Truncated header and properties.
         assert!(dt(&I32[..6]).is_err());
         assert!(dt(&I32[..10]).is_err());
+    }
+
+    /// Decodes `bytes` (which must be exactly one datatype), encodes the
+    /// result and checks the bytes come back unchanged.
+    fn assert_reencodes(bytes: &[u8]) -> Datatype {
+        let t = dt(bytes).unwrap();
+        assert_eq!(t.encode().unwrap(), bytes, "re-encoding {t:?}");
+        t
+    }
+
+    fn round_trip(t: &Datatype) {
+        let bytes = t.encode().unwrap();
+        assert_eq!(&dt(&bytes).unwrap(), t);
+    }
+
+    fn i32_le() -> Datatype {
+        dt(&I32).unwrap()
+    }
+
+    #[test]
+    fn encode_numbers_as_vtk() {
+        // /work/shared/corpus/vtkhdf/vtk/temporal_ug.vtkhdf (VTK 9.7.2):
+        // the datatype messages of /VTKHDF/Points and /VTKHDF/NumberOfPoints.
+        assert_reencodes(&F64);
+        let i64_le = [
+            0x10, // version 1, class 0
+            0x08, 0, 0, // signed, little endian
+            8, 0, 0, 0, // size 8
+            0, 0, // bit offset
+            64, 0, // precision
+        ];
+        assert_reencodes(&i64_le);
+        let f32_le = [
+            0x11, // version 1, class 1
+            0x20, 31, 0, // mantissa implied, little endian, sign at bit 31
+            4, 0, 0, 0, // size 4
+            0, 0, // bit offset
+            32, 0, // precision
+            23, 8, // exponent location, size
+            0, 23, // mantissa location, size
+            0x7f, 0, 0, 0, // exponent bias 127
+        ];
+        assert_reencodes(&f32_le);
+    }
+
+    #[test]
+    fn encode_atoms_as_h5py_earliest() {
+        // tests/golden/files/types_earliest.h5 and attrs_earliest.h5 (h5py,
+        // libver "earliest").
+        let be_f16 = [
+            0x11, // version 1, class 1
+            0x21, 15, 0, // mantissa implied, big endian, sign at bit 15
+            2, 0, 0, 0, // size 2
+            0, 0, // bit offset
+            16, 0, // precision
+            10, 5, // exponent location, size
+            0, 10, // mantissa location, size
+            15, 0, 0, 0, // exponent bias 15
+        ];
+        assert_reencodes(&be_f16);
+        let be_bitfield32 = [
+            0x14, // version 1, class 4
+            0x01, 0, 0, // big endian
+            4, 0, 0, 0, // size 4
+            0, 0, // bit offset
+            32, 0, // precision
+        ];
+        assert_reencodes(&be_bitfield32);
+        let fixed_nullpad = [
+            0x13, // version 1, class 3
+            0x01, 0, 0, // null padded, ASCII
+            6, 0, 0, 0, // size 6
+        ];
+        assert_reencodes(&fixed_nullpad);
+        let fixed_utf8_spacepad = [
+            0x13, // version 1, class 3
+            0x12, 0, 0, // space padded, UTF-8
+            8, 0, 0, 0, // size 8
+        ];
+        assert_reencodes(&fixed_utf8_spacepad);
+        let opaque_untagged = [
+            0x15, // version 1, class 5
+            0, 0, 0, // tag length 0
+            3, 0, 0, 0, // size 3
+        ];
+        assert_reencodes(&opaque_untagged);
+        let object_reference = [
+            0x17, // version 1, class 7
+            0, 0, 0, // object reference
+            8, 0, 0, 0, // size 8
+        ];
+        assert_reencodes(&object_reference);
+        let vlen_utf8 = [
+            0x19, // version 1, class 9
+            0x01, 0x01, 0, // string, null terminated, UTF-8
+            16, 0, 0, 0, // size 16
+            0x10, 0, 0, 0, // base: version 1 fixed point, unsigned
+            1, 0, 0, 0, // size 1
+            0, 0, 8, 0, // bit offset 0, precision 8
+        ];
+        assert_reencodes(&vlen_utf8);
+        let mut vlen_i32 = vec![
+            0x19, // version 1, class 9
+            0, 0, 0, // sequence
+            16, 0, 0, 0, // size 16
+        ];
+        vlen_i32.extend_from_slice(&I32);
+        assert_reencodes(&vlen_i32);
+    }
+
+    #[test]
+    fn encode_enums_as_h5py_earliest() {
+        // h5py's bool (types_earliest.h5): version 1, names padded to 8.
+        let mut bool_enum = vec![
+            0x18, // version 1, class 8
+            2, 0, 0, // 2 members
+            1, 0, 0, 0, // size 1
+            0x10, 0x08, 0, 0, // base: version 1 fixed point, signed
+            1, 0, 0, 0, // size 1
+            0, 0, 8, 0, // bit offset 0, precision 8
+        ];
+        bool_enum.extend_from_slice(b"FALSE\0\0\0"); // name padded to 8
+        bool_enum.extend_from_slice(b"TRUE\0\0\0\0"); // name padded to 8
+        bool_enum.extend_from_slice(&[0, 1]); // values
+        assert_reencodes(&bool_enum);
+        let mut u32_enum = vec![
+            0x18, // version 1, class 8
+            2, 0, 0, // 2 members
+            4, 0, 0, 0, // size 4
+            0x10, 0x01, 0, 0, // base: version 1 fixed point, unsigned, big endian
+            4, 0, 0, 0, // size 4
+            0, 0, 32, 0, // bit offset 0, precision 32
+        ];
+        u32_enum.extend_from_slice(b"X\0\0\0\0\0\0\0"); // name padded to 8
+        u32_enum.extend_from_slice(b"Y\0\0\0\0\0\0\0"); // name padded to 8
+        u32_enum.extend_from_slice(&[0, 0, 0, 7, 0, 0, 0, 9]); // values 7, 9 big endian
+        assert_reencodes(&u32_enum);
+    }
+
+    #[test]
+    fn encode_arrays_as_h5py_earliest() {
+        // types_earliest.h5: an array of 2x3 <i4, version 2.
+        let mut array_2x3 = vec![
+            0x2a, // version 2, class 10
+            0, 0, 0, // no bits
+            24, 0, 0, 0, // size 24
+            2, 0, 0, 0, // rank 2, reserved
+            2, 0, 0, 0, // dim 0 = 2
+            3, 0, 0, 0, // dim 1 = 3
+            0, 0, 0, 0, // permutation 0
+            1, 0, 0, 0, // permutation 1
+        ];
+        array_2x3.extend_from_slice(&I32);
+        let t = assert_reencodes(&array_2x3);
+        assert_eq!(t.size, 24);
+    }
+
+    #[test]
+    fn encode_compounds_as_h5py_earliest() {
+        // types_earliest.h5: {a: i1, b: f8, c: >u2} packed, version 1.
+        let mut v1 = vec![
+            0x16, // version 1, class 6
+            3, 0, 0, // 3 members
+            11, 0, 0, 0, // size 11
+            b'a', 0, 0, 0, 0, 0, 0, 0, // name, padded to 8
+            0, 0, 0, 0, // offset 0
+            0, 0, 0, 0, // dimensionality 0, reserved
+            0, 0, 0, 0, // permutation
+            0, 0, 0, 0, // reserved
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 4 dims
+            0x10, 0x08, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0, // i1
+            b'b', 0, 0, 0, 0, 0, 0, 0, // name, padded to 8
+            1, 0, 0, 0, // offset 1
+            0, 0, 0, 0, // dimensionality 0, reserved
+            0, 0, 0, 0, // permutation
+            0, 0, 0, 0, // reserved
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 4 dims
+        ];
+        v1.extend_from_slice(&F64);
+        v1.extend_from_slice(&[
+            b'c', 0, 0, 0, 0, 0, 0, 0, // name, padded to 8
+            9, 0, 0, 0, // offset 9
+            0, 0, 0, 0, // dimensionality 0, reserved
+            0, 0, 0, 0, // permutation
+            0, 0, 0, 0, // reserved
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 4 dims
+            0x10, 0x01, 0, 0, 2, 0, 0, 0, 0, 0, 16, 0, // >u2
+        ]);
+        assert_reencodes(&v1);
+
+        // types_earliest.h5: {id: u8, pos: {x: f4, y: f4}, tags: S3,
+        // vec: (2,) >i2} -- the array member raises the compound, and the
+        // nested compound with it, to version 2; numbers and strings stay 1.
+        let f4 = [
+            0x11, 0x20, 0x1f, 0, // version 1 float, sign at bit 31
+            4, 0, 0, 0, // size 4
+            0, 0, 32, 0, // bit offset 0, precision 32
+            23, 8, 0, 23, // exponent at 23 (8 bits), mantissa at 0 (23 bits)
+            0x7f, 0, 0, 0, // bias 127
+        ];
+        let mut v2 = vec![
+            0x26, // version 2, class 6
+            4, 0, 0, // 4 members
+            0x1b, 0, 0, 0, // size 27
+            b'i', b'd', 0, 0, 0, 0, 0, 0, // name, padded to 8
+            0, 0, 0, 0, // offset 0
+            0x10, 0, 0, 0, 8, 0, 0, 0, 0, 0, 64, 0, // u8
+            b'p', b'o', b's', 0, 0, 0, 0, 0, // name, padded to 8
+            8, 0, 0, 0, // offset 8
+            0x26, 2, 0, 0, // version 2 compound, 2 members
+            8, 0, 0, 0, // size 8
+            b'x', 0, 0, 0, 0, 0, 0, 0, // name, padded to 8
+            0, 0, 0, 0, // offset 0
+        ];
+        v2.extend_from_slice(&f4);
+        v2.extend_from_slice(&[
+            b'y', 0, 0, 0, 0, 0, 0, 0, // name, padded to 8
+            4, 0, 0, 0, // offset 4
+        ]);
+        v2.extend_from_slice(&f4);
+        v2.extend_from_slice(&[
+            b't', b'a', b'g', b's', 0, 0, 0, 0, // name, padded to 8
+            16, 0, 0, 0, // offset 16
+            0x13, 1, 0, 0, 3, 0, 0, 0, // version 1 string, null padded, size 3
+            b'v', b'e', b'c', 0, 0, 0, 0, 0, // name, padded to 8
+            19, 0, 0, 0, // offset 19
+            0x2a, 0, 0, 0, // version 2 array
+            8, 0, 0, 0, // size 8
+            2, 0, 0, 0, // rank 2, reserved
+            2, 0, 0, 0, // dim 0 = 2
+            2, 0, 0, 0, // dim 1 = 2
+            0, 0, 0, 0, // permutation 0
+            1, 0, 0, 0, // permutation 1
+            0x10, 0x08, 0, 0, 2, 0, 0, 0, 0, 0, 16, 0, // <i2
+        ]);
+        assert_reencodes(&v2);
+    }
+
+    #[test]
+    fn versions_follow_libhdf5_raising() {
+        let arr = Datatype {
+            size: 12,
+            class: DatatypeClass::Array {
+                dims: vec![3],
+                base: Box::new(i32_le()),
+            },
+        };
+        let enum_t = dt(&[
+            0x18, 1, 0, 0, 1, 0, 0, 0, // version 1 enum, 1 member, size 1
+            0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0, // base u1
+            b'A', 0, 0, 0, 0, 0, 0, 0, // name
+            5, // value
+        ])
+        .unwrap();
+        let vlen_of = |base: Datatype| Datatype {
+            size: 16,
+            class: DatatypeClass::VarLen {
+                string: None,
+                base: Box::new(base),
+            },
+        };
+        let member = |name: &str, offset, datatype| CompoundMember {
+            name: String::from(name),
+            offset,
+            datatype,
+        };
+        let compound = Datatype {
+            size: 49,
+            class: DatatypeClass::Compound {
+                members: vec![
+                    member("e", 0, enum_t.clone()),
+                    member("v", 1, vlen_of(i32_le())),
+                    member("a", 17, arr.clone()),
+                    member("w", 29, vlen_of(arr.clone())),
+                ],
+            },
+        };
+        let bytes = compound.encode().unwrap();
+        assert_eq!(bytes[0], 0x26, "compound raised to version 2");
+        // The enum member is raised with it (name "e" padded, offset 0).
+        assert_eq!(bytes[8..20], *b"e\0\0\0\0\0\0\0\0\0\0\0");
+        assert_eq!(bytes[20], 0x28, "enum member raised to version 2");
+        round_trip(&compound);
+        // A vlen of an array takes the array's version; of an int, stays 1.
+        assert_eq!(vlen_of(arr.clone()).encode().unwrap()[0], 0x29);
+        assert_eq!(vlen_of(i32_le()).encode().unwrap()[0], 0x19);
+        // Alone, the enum stays version 1.
+        assert_eq!(enum_t.encode().unwrap()[0], 0x18);
+    }
+
+    #[test]
+    fn encode_versions_3_to_5() {
+        // A complex number needs version 5, and raises its container.
+        let c64 = Datatype {
+            size: 16,
+            class: DatatypeClass::Complex {
+                base: Box::new(dt(&F64).unwrap()),
+            },
+        };
+        let mut expected = vec![
+            0x5b, // version 5, class 11
+            0x01, 0, 0, // homogeneous, rectangular
+            16, 0, 0, 0, // size 16
+        ];
+        expected.extend_from_slice(&F64);
+        assert_eq!(c64.encode().unwrap(), expected);
+        let compound = Datatype {
+            size: 300,
+            class: DatatypeClass::Compound {
+                members: vec![
+                    CompoundMember {
+                        name: String::from("a"),
+                        offset: 0,
+                        datatype: i32_le(),
+                    },
+                    CompoundMember {
+                        name: String::from("z"),
+                        offset: 284,
+                        datatype: c64.clone(),
+                    },
+                ],
+            },
+        };
+        let bytes = compound.encode().unwrap();
+        // Version 5: unpadded names and 2-byte offsets for size 300.
+        assert_eq!(bytes[..12], [0x56, 2, 0, 0, 0x2c, 1, 0, 0, b'a', 0, 0, 0]);
+        round_trip(&compound);
+        // Revised references are version 4, with the encoding version in bits 4-7.
+        let attr_ref = Datatype {
+            size: 64,
+            class: DatatypeClass::Reference {
+                kind: ReferenceKind::Other(4),
+            },
+        };
+        assert_eq!(attr_ref.encode().unwrap(), [0x47, 0x14, 0, 0, 64, 0, 0, 0]);
+        round_trip(&attr_ref);
+        let array_of_refs = Datatype {
+            size: 128,
+            class: DatatypeClass::Array {
+                dims: vec![2],
+                base: Box::new(attr_ref),
+            },
+        };
+        // Version 4 arrays have no reserved bytes or permutation.
+        assert_eq!(
+            array_of_refs.encode().unwrap()[..13],
+            [0x4a, 0, 0, 0, 128, 0, 0, 0, 1, 2, 0, 0, 0]
+        );
+        round_trip(&array_of_refs);
+    }
+
+    #[test]
+    fn encode_opaque_tags() {
+        let t = |tag: &str| Datatype {
+            size: 4,
+            class: DatatypeClass::Opaque {
+                tag: String::from(tag),
+            },
+        };
+        // "blob" is padded to 8; an 8-byte tag gets no NUL, as in libhdf5.
+        assert_eq!(
+            t("blob").encode().unwrap(),
+            [0x15, 8, 0, 0, 4, 0, 0, 0, b'b', b'l', b'o', b'b', 0, 0, 0, 0]
+        );
+        assert_eq!(t("12345678").encode().unwrap()[1], 8);
+        round_trip(&t("12345678"));
+        round_trip(&t(""));
+        round_trip(&t(&"x".repeat(248)));
+        assert!(t(&"x".repeat(249)).encode().is_err());
+        assert!(t("a\0b").encode().is_err());
+    }
+
+    #[test]
+    fn encode_errors() {
+        let wrong = |t: Datatype| {
+            let e = t.encode().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::WrongUse, "{}", e.message());
+            e
+        };
+        let array = |dims: Vec<u64>| Datatype {
+            size: 4,
+            class: DatatypeClass::Array {
+                dims,
+                base: Box::new(i32_le()),
+            },
+        };
+        wrong(array(vec![]));
+        wrong(array(vec![1; 33]));
+        wrong(array(vec![1 << 32]));
+        let e = wrong(Datatype {
+            size: 2,
+            class: DatatypeClass::Enum {
+                base: Box::new(i32_le()),
+                members: vec![EnumMember {
+                    name: String::from("A"),
+                    value: vec![1, 2],
+                }],
+            },
+        });
+        assert!(e.message().contains("2-byte value"), "{}", e.message());
+        wrong(Datatype {
+            size: 4,
+            class: DatatypeClass::Compound {
+                members: vec![
+                    CompoundMember {
+                        name: String::from("a\0"),
+                        offset: 0,
+                        datatype: i32_le(),
+                    };
+                    1
+                ],
+            },
+        });
+        wrong(Datatype {
+            size: 4,
+            class: DatatypeClass::Compound {
+                members: vec![
+                    CompoundMember {
+                        name: String::from("a"),
+                        offset: 0,
+                        datatype: i32_le(),
+                    };
+                    65536
+                ],
+            },
+        });
+        wrong(Datatype {
+            size: 8,
+            class: DatatypeClass::Reference {
+                kind: ReferenceKind::Other(16),
+            },
+        });
+        // A version 5 compound member offset must fit the compound's size.
+        wrong(Datatype {
+            size: 16,
+            class: DatatypeClass::Compound {
+                members: vec![CompoundMember {
+                    name: String::from("c"),
+                    offset: 256,
+                    datatype: Datatype {
+                        size: 16,
+                        class: DatatypeClass::Complex {
+                            base: Box::new(dt(&F64).unwrap()),
+                        },
+                    },
+                }],
+            },
+        });
+        // Too deep: 33 nested vlens around an int; 32 levels are fine.
+        let mut t = i32_le();
+        for _ in 0..31 {
+            t = Datatype {
+                size: 16,
+                class: DatatypeClass::VarLen {
+                    string: None,
+                    base: Box::new(t),
+                },
+            };
+        }
+        round_trip(&t);
+        let t = Datatype {
+            size: 16,
+            class: DatatypeClass::VarLen {
+                string: None,
+                base: Box::new(t),
+            },
+        };
+        let e = wrong(t);
+        assert!(e.message().contains("nested"), "{}", e.message());
+    }
+
+    mod property {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn order() -> impl Strategy<Value = ByteOrder> {
+            prop_oneof![Just(ByteOrder::Little), Just(ByteOrder::Big)]
+        }
+
+        fn integer() -> impl Strategy<Value = Datatype> {
+            (order(), any::<bool>(), 0u32..4).prop_map(|(order, signed, log)| {
+                let size = 1u32 << log;
+                Datatype {
+                    size,
+                    class: DatatypeClass::FixedPoint {
+                        order,
+                        signed,
+                        bit_offset: 0,
+                        precision: (8 * size) as u16,
+                    },
+                }
+            })
+        }
+
+        fn name() -> impl Strategy<Value = String> {
+            "[a-zA-Z_][a-zA-Z0-9_ ]{0,12}"
+        }
+
+        fn leaf() -> impl Strategy<Value = Datatype> {
+            prop_oneof![
+                integer(),
+                (order(), any::<bool>()).prop_map(|(order, double)| {
+                    let mut bytes = if double {
+                        F64.to_vec()
+                    } else {
+                        vec![
+                            0x11, 0x20, 31, 0, 4, 0, 0, 0, 0, 0, 32, 0, 23, 8, 0, 23, 127, 0, 0, 0,
+                        ]
+                    };
+                    if order == ByteOrder::Big {
+                        bytes[1] |= 1;
+                    }
+                    dt(&bytes).unwrap()
+                }),
+                (0u8..3, 0u8..2, 1u32..40).prop_map(|(pad, cset, size)| Datatype {
+                    size,
+                    class: DatatypeClass::String {
+                        padding: StringPadding::from_bits(pad),
+                        charset: CharacterSet::from_u8(cset),
+                    },
+                }),
+                (order(), 0u16..8, 1u32..9).prop_map(|(order, bit_offset, size)| Datatype {
+                    size,
+                    class: DatatypeClass::Bitfield {
+                        order,
+                        bit_offset,
+                        precision: (8 * size) as u16 - bit_offset,
+                    },
+                }),
+                ("[a-z0-9]{0,20}", 1u32..32).prop_map(|(tag, size)| Datatype {
+                    size,
+                    class: DatatypeClass::Opaque { tag },
+                }),
+                (order(), prop_oneof![Just(32u16), Just(64u16)]).prop_map(|(order, precision)| {
+                    Datatype {
+                        size: u32::from(precision / 8),
+                        class: DatatypeClass::Time { order, precision },
+                    }
+                }),
+                prop_oneof![
+                    Just(ReferenceKind::Object),
+                    Just(ReferenceKind::Region),
+                    (2u8..5).prop_map(ReferenceKind::Other),
+                ]
+                .prop_map(|kind| Datatype {
+                    size: 8,
+                    class: DatatypeClass::Reference { kind },
+                }),
+                (
+                    integer(),
+                    prop::collection::vec((name(), any::<u64>()), 1..5)
+                )
+                    .prop_map(|(base, members)| {
+                        let n = base.size as usize;
+                        let members = members
+                            .into_iter()
+                            .map(|(name, v)| EnumMember {
+                                name,
+                                value: v.to_le_bytes()[..n].to_vec(),
+                            })
+                            .collect();
+                        Datatype {
+                            size: base.size,
+                            class: DatatypeClass::Enum {
+                                base: Box::new(base),
+                                members,
+                            },
+                        }
+                    }),
+                (0u8..3, 0u8..2).prop_map(|(pad, cset)| Datatype {
+                    size: 16,
+                    class: DatatypeClass::VarLen {
+                        string: Some((StringPadding::from_bits(pad), CharacterSet::from_u8(cset))),
+                        base: Box::new(dt(&[0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0]).unwrap()),
+                    },
+                }),
+            ]
+        }
+
+        fn datatype() -> impl Strategy<Value = Datatype> {
+            leaf().prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec((name(), inner.clone()), 1..4).prop_map(|fields| {
+                        let mut offset = 0u32;
+                        let members = fields
+                            .into_iter()
+                            .map(|(name, datatype)| {
+                                let m = CompoundMember {
+                                    name,
+                                    offset,
+                                    datatype,
+                                };
+                                offset += m.datatype.size;
+                                m
+                            })
+                            .collect();
+                        Datatype {
+                            size: offset,
+                            class: DatatypeClass::Compound { members },
+                        }
+                    }),
+                    (prop::collection::vec(1u64..5, 1..4), inner.clone()).prop_map(
+                        |(dims, base)| Datatype {
+                            size: dims.iter().product::<u64>() as u32 * base.size,
+                            class: DatatypeClass::Array {
+                                dims,
+                                base: Box::new(base),
+                            },
+                        }
+                    ),
+                    inner.clone().prop_map(|base| Datatype {
+                        size: 16,
+                        class: DatatypeClass::VarLen {
+                            string: None,
+                            base: Box::new(base),
+                        },
+                    }),
+                    any::<bool>().prop_map(|double| {
+                        let base = if double {
+                            dt(&F64).unwrap()
+                        } else {
+                            dt(&[
+                                0x11, 0x20, 31, 0, 4, 0, 0, 0, 0, 0, 32, 0, 23, 8, 0, 23, 127, 0,
+                                0, 0,
+                            ])
+                            .unwrap()
+                        };
+                        Datatype {
+                            size: 2 * base.size,
+                            class: DatatypeClass::Complex {
+                                base: Box::new(base),
+                            },
+                        }
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn encode_then_decode_gives_the_type_back(t in datatype()) {
+                let bytes = t.encode().unwrap();
+                let mut c = Cursor::new(&bytes, 0, "datatype");
+                prop_assert_eq!(decode(&mut c).unwrap(), t);
+                prop_assert_eq!(c.remaining(), 0);
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,29 @@ const MAX_FILTERS: u8 = 32;
 /// Filter flag bit 0: the filter is optional (may be skipped on failure).
 pub const FLAG_OPTIONAL: u16 = 0x0001;
 
+/// Version 1: names and client data padded; what libhdf5 writes with libver
+/// "earliest" (and VTK).
+const VERSION_1: u8 = 1;
+/// Version 2: no names for the predefined filters, no padding.
+const VERSION_2: u8 = 2;
+/// Filter ids from here on are not predefined, and keep their name in version 2.
+const FIRST_UNRESERVED_ID: u16 = 256;
+
+/// The name libhdf5 (or, for lzf, h5py) registers for a filter id, which it
+/// writes in version 1 messages when the pipeline entry has no name of its own.
+fn registered_name(id: u16) -> Option<&'static str> {
+    Some(match id {
+        1 => "deflate",
+        2 => "shuffle",
+        3 => "fletcher32",
+        4 => "szip",
+        5 => "nbit",
+        6 => "scaleoffset",
+        32000 => "lzf",
+        _ => return None,
+    })
+}
+
 /// The filters applied, in order, to each chunk on write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterPipeline {
@@ -33,10 +56,57 @@ pub struct FilterDescription {
     pub client_data: Vec<u32>,
 }
 
+impl FilterPipeline {
+    /// Encodes the message as version 1, what libhdf5 with libver "earliest"
+    /// and VTK write: each filter's name NUL-terminated and padded to 8 bytes
+    /// (the registered name, e.g. "deflate", when `name` is `None`; no name
+    /// for an unknown id), and its client data padded to an even count.
+    ///
+    /// # Panics
+    ///
+    /// With more than 32 filters, more than 65535 client data values, or a
+    /// name over 65528 bytes: a pipeline libhdf5 itself cannot make.
+    pub fn encode(&self) -> Vec<u8> {
+        assert!(
+            self.filters.len() <= usize::from(MAX_FILTERS),
+            "{} filters in a pipeline (at most {MAX_FILTERS})",
+            self.filters.len()
+        );
+        let mut out = Vec::new();
+        out.push(VERSION_1);
+        out.push(self.filters.len() as u8);
+        out.extend_from_slice(&[0; 6]); // reserved
+        for f in &self.filters {
+            let name = f.name.as_deref().or_else(|| registered_name(f.id));
+            // The stored length counts the NUL and the padding.
+            let name_len = name.map_or(0, |n| (n.len() + 1).div_ceil(8) * 8);
+            let name_len = u16::try_from(name_len).expect("filter name over 65528 bytes");
+            let n_values =
+                u16::try_from(f.client_data.len()).expect("over 65535 filter client data values");
+            out.extend_from_slice(&f.id.to_le_bytes());
+            out.extend_from_slice(&name_len.to_le_bytes());
+            out.extend_from_slice(&f.flags.to_le_bytes());
+            out.extend_from_slice(&n_values.to_le_bytes());
+            if let Some(name) = name {
+                let start = out.len();
+                out.extend_from_slice(name.as_bytes());
+                out.resize(start + usize::from(name_len), 0);
+            }
+            for v in &f.client_data {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            if n_values % 2 == 1 {
+                out.extend_from_slice(&[0; 4]);
+            }
+        }
+        out
+    }
+}
+
 /// Decodes a filter pipeline message.
 pub fn decode(c: &mut Cursor) -> Result<FilterPipeline> {
     let version = c.u8()?;
-    if version != 1 && version != 2 {
+    if version != VERSION_1 && version != VERSION_2 {
         return Err(c.unsupported(format_args!(
             "filter pipeline message version {version} (expected 1 or 2)"
         )));
@@ -47,7 +117,7 @@ pub fn decode(c: &mut Cursor) -> Result<FilterPipeline> {
             "{count} filters in a pipeline (at most {MAX_FILTERS})"
         )));
     }
-    if version == 1 {
+    if version == VERSION_1 {
         c.skip(6)?; // reserved
     }
     // Every filter description has at least id, flags and client data count.
@@ -56,7 +126,7 @@ pub fn decode(c: &mut Cursor) -> Result<FilterPipeline> {
     for _ in 0..count {
         let id = c.u16()?;
         // Version 2 stores no name (length) for the predefined filters.
-        let name_len = if version == 1 || id >= 256 {
+        let name_len = if version == VERSION_1 || id >= FIRST_UNRESERVED_ID {
             c.u16()?
         } else {
             0
@@ -74,7 +144,7 @@ pub fn decode(c: &mut Cursor) -> Result<FilterPipeline> {
         for _ in 0..n_values {
             client_data.push(c.u32()?);
         }
-        if version == 1 && n_values % 2 == 1 {
+        if version == VERSION_1 && n_values % 2 == 1 {
             c.skip(4)?; // padding to an even number of values
         }
         filters.push(FilterDescription {
@@ -162,6 +232,93 @@ mod tests {
         assert_eq!(p.filters[1].id, 32001);
         assert_eq!(p.filters[1].name.as_deref(), Some("blosc"));
         assert_eq!(c.remaining(), 0);
+    }
+
+    fn filter(id: u16, name: Option<&str>, flags: u16, client_data: &[u32]) -> FilterDescription {
+        FilterDescription {
+            id,
+            name: name.map(String::from),
+            flags,
+            client_data: client_data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn encode_matches_vtk_and_h5py_earliest() {
+        // /work/shared/corpus/vtkhdf/vtk/unstructured_deflate4.vtkhdf (VTK 9.7.2).
+        let vtk_deflate = [
+            1, // version
+            1, // 1 filter
+            0, 0, 0, 0, 0, 0, // reserved
+            1, 0, // id 1
+            8, 0, // name length 8
+            1, 0, // flags: optional
+            1, 0, // 1 client value
+            b'd', b'e', b'f', b'l', b'a', b't', b'e', 0, // name
+            4, 0, 0, 0, // level 4
+            0, 0, 0, 0, // padding (odd count)
+        ];
+        let p = FilterPipeline {
+            filters: vec![filter(1, None, FLAG_OPTIONAL, &[4])],
+        };
+        assert_eq!(p.encode(), vtk_deflate);
+        // tests/golden/files/layouts_earliest.h5 (h5py, libver "earliest").
+        let fletcher32 = [
+            1, // version
+            1, // 1 filter
+            0, 0, 0, 0, 0, 0, // reserved
+            3, 0, // id 3
+            16, 0, // name length 16
+            0, 0, // flags: mandatory
+            0, 0, // no client values
+            b'f', b'l', b'e', b't', b'c', b'h', b'e', b'r', // name ...
+            b'3', b'2', 0, 0, 0, 0, 0, 0, // ... NUL, padded to 16
+        ];
+        let p = FilterPipeline {
+            filters: vec![filter(3, None, 0, &[])],
+        };
+        assert_eq!(p.encode(), fletcher32);
+        let shuffle = [
+            1, // version
+            1, // 1 filter
+            0, 0, 0, 0, 0, 0, // reserved
+            2, 0, // id 2
+            8, 0, // name length 8
+            1, 0, // flags: optional
+            1, 0, // 1 client value
+            b's', b'h', b'u', b'f', b'f', b'l', b'e', 0, // name
+            8, 0, 0, 0, // element size 8
+            0, 0, 0, 0, // padding
+        ];
+        let p = FilterPipeline {
+            filters: vec![filter(2, Some("shuffle"), FLAG_OPTIONAL, &[8])],
+        };
+        assert_eq!(p.encode(), shuffle);
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let p = FilterPipeline {
+            filters: vec![
+                filter(2, Some("shuffle"), FLAG_OPTIONAL, &[4]),
+                filter(32000, Some("lzf"), FLAG_OPTIONAL, &[4, 5, 400]),
+                filter(1, Some("deflate"), FLAG_OPTIONAL, &[6, 7]),
+                filter(32001, None, 0, &[]),
+                filter(300, Some("a name of 16 chr"), 0, &[1]),
+            ],
+        };
+        let bytes = p.encode();
+        let mut c = Cursor::new(&bytes, 0, "filter pipeline");
+        assert_eq!(decode(&mut c).unwrap(), p);
+        assert_eq!(c.remaining(), 0);
+        // lzf gets its registered name; an unregistered id none.
+        let p = FilterPipeline {
+            filters: vec![filter(32000, None, 0, &[])],
+        };
+        assert_eq!(p.encode()[10..12], [8, 0]);
+        assert_eq!(p.encode()[16..20], *b"lzf\0");
+        let p = FilterPipeline { filters: vec![] };
+        assert_eq!(p.encode(), [1, 0, 0, 0, 0, 0, 0, 0]);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! the entry/record size in the index header, so it is not carried here.
 
 use super::check_count;
-use crate::error::Result;
+use super::shared::{put_address, put_length};
+use crate::error::{Error, Result};
 use crate::format::chunk_index::ChunkIndex;
 use crate::format::{Cursor, Sizes};
 use alloc::vec::Vec;
@@ -21,6 +22,9 @@ pub const FLAG_SINGLE_INDEX_WITH_FILTER: u8 = 0x02;
 /// Most dimensions a chunked layout may have: dataspace rank 32 plus the
 /// element-size dimension (`H5O_LAYOUT_NDIMS`).
 const MAX_LAYOUT_DIMS: u8 = 33;
+
+/// The version written: what libhdf5 writes with libver "earliest" (and VTK).
+const VERSION_WRITTEN: u8 = 3;
 
 /// Layout classes.
 const CLASS_COMPACT: u8 = 0;
@@ -65,6 +69,94 @@ pub enum Layout {
         /// Index of the mapping object in that collection.
         index: u32,
     },
+}
+
+impl Layout {
+    /// Encodes the message as version 3, what libhdf5 with libver
+    /// "earliest" and VTK write: `Compact { data }` (at most 65535 bytes),
+    /// `Contiguous { address, size: Some(size) }`, and `Chunked` with a
+    /// [`ChunkIndex::BTreeV1`] index, `element_size: Some(..)` and flags 0;
+    /// the chunk dimensions are stored as rank + 1 32-bit values, the
+    /// element size last.
+    ///
+    /// # Errors
+    ///
+    /// [`WrongUse`](crate::ErrorKind::WrongUse) for anything version 3
+    /// cannot hold: virtual layouts, other chunk indexes, version 4 flags,
+    /// a missing contiguous size or element size, compact data over 65535
+    /// bytes, chunk dimensions over 32 bits, or more than 32 of them.
+    pub fn encode(&self, sizes: Sizes) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        out.push(VERSION_WRITTEN);
+        match self {
+            Layout::Compact { data } => {
+                let size = u16::try_from(data.len()).map_err(|_| {
+                    Error::wrong_use(alloc::format!(
+                        "compact layout of {} bytes (at most 65535)",
+                        data.len()
+                    ))
+                })?;
+                out.push(CLASS_COMPACT);
+                out.extend_from_slice(&size.to_le_bytes());
+                out.extend_from_slice(data);
+            }
+            Layout::Contiguous { address, size } => {
+                let size = size.ok_or_else(|| {
+                    Error::wrong_use("contiguous layout without a size (version 3 stores it)")
+                })?;
+                out.push(CLASS_CONTIGUOUS);
+                put_address(&mut out, sizes, *address);
+                put_length(&mut out, sizes, size);
+            }
+            Layout::Chunked {
+                dims,
+                element_size,
+                index,
+                flags,
+            } => {
+                let ChunkIndex::BTreeV1 { address } = index else {
+                    return Err(Error::wrong_use(alloc::format!(
+                        "chunk index {index:?} needs layout version 4 (only a v1 B-tree is written)"
+                    )));
+                };
+                if *flags != 0 {
+                    return Err(Error::wrong_use(alloc::format!(
+                        "chunked layout flags {flags:#04x} need layout version 4"
+                    )));
+                }
+                let element_size = element_size
+                    .ok_or_else(|| Error::wrong_use("chunked layout without an element size"))?;
+                let ndims = u8::try_from(dims.len() + 1)
+                    .ok()
+                    .filter(|&n| n <= MAX_LAYOUT_DIMS)
+                    .ok_or_else(|| {
+                        Error::wrong_use(alloc::format!(
+                            "chunked layout of rank {} (at most {})",
+                            dims.len(),
+                            MAX_LAYOUT_DIMS - 1
+                        ))
+                    })?;
+                out.push(CLASS_CHUNKED);
+                out.push(ndims);
+                put_address(&mut out, sizes, *address);
+                for &d in dims {
+                    let d = u32::try_from(d).map_err(|_| {
+                        Error::wrong_use(alloc::format!(
+                            "chunk dimension {d} does not fit in 32 bits"
+                        ))
+                    })?;
+                    out.extend_from_slice(&d.to_le_bytes());
+                }
+                out.extend_from_slice(&element_size.to_le_bytes());
+            }
+            Layout::Virtual { .. } => {
+                return Err(Error::wrong_use(
+                    "virtual layout needs layout version 4 (not written)",
+                ))
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Splits stored chunk dimensions into (dataspace dims, element size).
@@ -549,6 +641,129 @@ mod tests {
                 index: 1
             }
         );
+    }
+
+    fn round_trip(l: &Layout) {
+        let bytes = l.encode(S8).unwrap();
+        assert_eq!(&layout(&bytes).unwrap(), l);
+    }
+
+    #[test]
+    fn encode_matches_vtk() {
+        // /work/shared/corpus/vtkhdf/vtk/temporal_ug.vtkhdf (VTK 9.7.2),
+        // dataset /VTKHDF/Points: chunks of 1x3 f64.
+        let chunked = [
+            3, // version
+            2, // class: chunked
+            3, // ndims: rank 2 + element size
+            0x50, 0x5b, 0, 0, 0, 0, 0, 0, // B-tree address 0x5b50
+            1, 0, 0, 0, // chunk dim 0
+            3, 0, 0, 0, // chunk dim 1
+            8, 0, 0, 0, // element size
+        ];
+        let l = Layout::Chunked {
+            dims: vec![1, 3],
+            element_size: Some(8),
+            index: ChunkIndex::BTreeV1 { address: 0x5b50 },
+            flags: 0,
+        };
+        assert_eq!(l.encode(S8).unwrap(), chunked);
+        // image2d.vtkhdf, dataset /VTKHDF/PointData/pd: contiguous 4x5 f64.
+        let contiguous = [
+            3, // version
+            1, // class: contiguous
+            0x80, 0x0c, 0, 0, 0, 0, 0, 0, // address 0xc80
+            0xa0, 0, 0, 0, 0, 0, 0, 0, // size 160
+        ];
+        let l = Layout::Contiguous {
+            address: 0xc80,
+            size: Some(160),
+        };
+        assert_eq!(l.encode(S8).unwrap(), contiguous);
+    }
+
+    #[test]
+    fn encode_compact_as_h5py_earliest() {
+        // tests/golden/files/layouts_earliest.h5: a compact dataset of
+        // three int16 nines.
+        let compact = [
+            3, // version
+            0, // class: compact
+            6, 0, // size 6
+            9, 0, 9, 0, 9, 0, // data
+        ];
+        let l = Layout::Compact {
+            data: vec![9, 0, 9, 0, 9, 0],
+        };
+        assert_eq!(l.encode(S8).unwrap(), compact);
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        round_trip(&Layout::Compact { data: vec![] });
+        round_trip(&Layout::Contiguous {
+            address: UNDEFINED,
+            size: Some(0),
+        });
+        round_trip(&Layout::Chunked {
+            dims: vec![u64::from(u32::MAX); 32],
+            element_size: Some(u32::MAX),
+            index: ChunkIndex::BTreeV1 { address: UNDEFINED },
+            flags: 0,
+        });
+        let sizes4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let l = Layout::Contiguous {
+            address: 0x800,
+            size: Some(240),
+        };
+        let bytes = l.encode(sizes4).unwrap();
+        assert_eq!(bytes.len(), 10);
+        assert_eq!(
+            decode(&mut Cursor::new(&bytes, 0, "layout"), sizes4).unwrap(),
+            l
+        );
+    }
+
+    #[test]
+    fn encode_errors() {
+        let wrong = |l: Layout| {
+            assert_eq!(
+                l.encode(S8).unwrap_err().kind(),
+                ErrorKind::WrongUse,
+                "{l:?}"
+            );
+        };
+        wrong(Layout::Compact {
+            data: vec![0; 65536],
+        });
+        wrong(Layout::Contiguous {
+            address: 0,
+            size: None,
+        });
+        let chunked = |dims: Vec<u64>, element_size, index, flags| Layout::Chunked {
+            dims,
+            element_size,
+            index,
+            flags,
+        };
+        let btree = ChunkIndex::BTreeV1 { address: 0 };
+        wrong(chunked(vec![1], None, btree.clone(), 0));
+        wrong(chunked(vec![1], Some(4), btree.clone(), 1));
+        wrong(chunked(vec![1 << 32], Some(4), btree.clone(), 0));
+        wrong(chunked(vec![1; 33], Some(4), btree, 0));
+        wrong(chunked(
+            vec![1],
+            Some(4),
+            ChunkIndex::Implicit { address: 0 },
+            0,
+        ));
+        wrong(Layout::Virtual {
+            heap_address: 0,
+            index: 0,
+        });
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! The link info message (0x0002, spec IV.A.2.c), version 0.
 
+use super::shared::put_address;
 use crate::error::Result;
 use crate::format::{Cursor, Sizes};
+use alloc::vec::Vec;
+
+/// The only version of the message.
+const VERSION: u8 = 0;
 
 /// Flag bit 0: creation order is tracked.
 const FLAG_TRACKED: u8 = 0x01;
@@ -22,10 +27,37 @@ pub struct LinkInfo {
     pub creation_order_index_address: Option<u64>,
 }
 
+impl LinkInfo {
+    /// Encodes the message (version 0). Flag bit 0 ("tracked") is set when
+    /// `max_creation_index` is `Some`, bit 1 ("indexed") when
+    /// `creation_order_index_address` is `Some`.
+    pub fn encode(&self, sizes: Sizes) -> Vec<u8> {
+        let mut flags = 0;
+        if self.max_creation_index.is_some() {
+            flags |= FLAG_TRACKED;
+        }
+        if self.creation_order_index_address.is_some() {
+            flags |= FLAG_INDEXED;
+        }
+        let mut out = Vec::with_capacity(2 + 8 + 3 * usize::from(sizes.offset));
+        out.push(VERSION);
+        out.push(flags);
+        if let Some(index) = self.max_creation_index {
+            out.extend_from_slice(&index.to_le_bytes());
+        }
+        put_address(&mut out, sizes, self.fractal_heap_address);
+        put_address(&mut out, sizes, self.name_index_address);
+        if let Some(address) = self.creation_order_index_address {
+            put_address(&mut out, sizes, address);
+        }
+        out
+    }
+}
+
 /// Decodes a link info message.
 pub fn decode(c: &mut Cursor, sizes: Sizes) -> Result<LinkInfo> {
     let version = c.u8()?;
-    if version != 0 {
+    if version != VERSION {
         return Err(c.unsupported(format_args!(
             "link info message version {version} (expected 0)"
         )));
@@ -113,6 +145,45 @@ mod tests {
             }
         );
         assert_eq!(c.remaining(), 0);
+    }
+
+    #[test]
+    fn encode_matches_vtk_and_round_trips() {
+        // /work/shared/corpus/vtkhdf/vtk/image2d.vtkhdf (VTK 9.7.2), group
+        // /VTKHDF: creation order tracked and indexed, links compact.
+        let vtk = [
+            0, // version
+            3, // flags: tracked and indexed
+            2, 0, 0, 0, 0, 0, 0, 0, // max creation index 2
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // heap: undefined
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // name index: undefined
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // creation order index: undefined
+        ];
+        let info = LinkInfo {
+            max_creation_index: Some(2),
+            fractal_heap_address: UNDEFINED,
+            name_index_address: UNDEFINED,
+            creation_order_index_address: Some(UNDEFINED),
+        };
+        assert_eq!(info.encode(S8), vtk);
+        let sizes4 = Sizes {
+            offset: 4,
+            length: 4,
+        };
+        let plain = LinkInfo {
+            max_creation_index: None,
+            fractal_heap_address: 0x100,
+            name_index_address: 0x200,
+            creation_order_index_address: None,
+        };
+        for sizes in [S8, sizes4] {
+            for li in [&info, &plain] {
+                let enc = li.encode(sizes);
+                let mut c = Cursor::new(&enc, 0, "link info");
+                assert_eq!(&decode(&mut c, sizes).unwrap(), li);
+                assert_eq!(c.remaining(), 0);
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,477 @@
+//! Writing: an in-memory model of the file's objects, data appended to the
+//! end of the file as it comes, and metadata laid out at commit points.
+//!
+//! A commit appends every object header, B-tree and heap after the data,
+//! syncs, and only then rewrites the superblock to point at them; until that
+//! last small write the previous commit stays intact. `flush` and `close`
+//! commit; dropping a writer commits too.
+
+pub mod commit;
+pub mod model;
+
+use crate::error::{Error, Result};
+use crate::filters::{self, FilterStep};
+use crate::format::message::datatype::Datatype;
+use crate::format::{Sizes, UNDEFINED};
+use crate::io::WriteAt;
+use crate::read::selection::{for_each_run, Hyperslab};
+use model::{ChunkLoc, DatasetNode, Model, NodeId, NodeKind, PendingChunk, Storage};
+
+/// The state of a file open for writing.
+pub struct State {
+    target: Box<dyn WriteAt + Send + Sync>,
+    /// Address widths (8/8).
+    pub sizes: Sizes,
+    /// The objects.
+    pub model: Model,
+    /// End of the file: where the next data or metadata goes.
+    pub eof: u64,
+    /// Where the superblock sits (after a userblock, if any).
+    pub superblock_offset: u64,
+}
+
+fn element_count(dims: &[u64]) -> Result<u64> {
+    dims.iter()
+        .try_fold(1u64, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| Error::wrong_use("dataset size overflows"))
+}
+
+impl State {
+    /// A new, empty file on `target` (truncated), committed at once so that
+    /// the file is valid HDF5 from the start.
+    pub fn create(target: Box<dyn WriteAt + Send + Sync>, model: Model, userblock: u64) -> Result<Self> {
+        if userblock != 0 && (userblock < 512 || !userblock.is_power_of_two()) {
+            return Err(Error::wrong_use(format!(
+                "userblock of {userblock} bytes: it must be 0 or a power of two of at least 512"
+            )));
+        }
+        let sizes = Sizes::default();
+        let mut s = State {
+            target,
+            sizes,
+            model,
+            eof: userblock + crate::format::superblock::encoded_len_v0(sizes),
+            superblock_offset: userblock,
+        };
+        s.target.set_len(0)?;
+        s.commit()?;
+        Ok(s)
+    }
+
+    /// Access to the target (for reading back stored chunks).
+    pub fn target(&self) -> &(dyn WriteAt + Send + Sync) {
+        &*self.target
+    }
+
+    /// Takes the target back (in-memory files).
+    pub fn into_target(self) -> Box<dyn WriteAt + Send + Sync> {
+        self.target
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<u64> {
+        let addr = self.eof.div_ceil(8) * 8;
+        // Addresses are relative to the superblock (base address).
+        self.target
+            .write_all_at(self.superblock_offset + addr, bytes)?;
+        self.eof = addr + bytes.len() as u64;
+        Ok(addr)
+    }
+
+    fn dataset(&self, id: NodeId) -> Result<&DatasetNode> {
+        match &self.model.nodes.get(id).map(|n| &n.kind) {
+            Some(NodeKind::Dataset(d)) => Ok(d),
+            _ => Err(Error::wrong_use("not a dataset")),
+        }
+    }
+
+    fn dataset_mut(&mut self, id: NodeId) -> Result<&mut DatasetNode> {
+        match self.model.nodes.get_mut(id).map(|n| &mut n.kind) {
+            Some(NodeKind::Dataset(d)) => Ok(d),
+            _ => Err(Error::wrong_use("not a dataset")),
+        }
+    }
+
+    /// Writes `data` (file byte layout, row-major over `sel.count`) into the
+    /// selected part of dataset `id`.
+    pub fn write_raw(&mut self, id: NodeId, sel: &Hyperslab, data: &[u8]) -> Result<()> {
+        let d = self.dataset(id)?;
+        if d.vlen.is_some() {
+            return Err(Error::wrong_use(
+                "variable-length string datasets are written whole with write_strings",
+            ));
+        }
+        sel.check(&d.dims)?;
+        let esize = u64::from(d.datatype.size);
+        let n = element_count(&sel.count)?;
+        if data.len() as u64 != n * esize {
+            return Err(Error::wrong_use(format!(
+                "data holds {} bytes, the selection needs {} ({n} elements of {esize} bytes)",
+                data.len(),
+                n * esize
+            )));
+        }
+        if n == 0 {
+            return Ok(());
+        }
+        let dims = d.dims.clone();
+        let origin = vec![0u64; dims.len()];
+        match &d.storage {
+            Storage::Compact(_) => {
+                let d = self.dataset_mut(id)?;
+                let Storage::Compact(buf) = &mut d.storage else {
+                    unreachable_storage()?
+                };
+                for_each_run(sel, &origin, &dims, esize, |dst, src, len| {
+                    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+                    buf[dst..dst + len].copy_from_slice(&data[src..src + len]);
+                    Ok(())
+                })
+            }
+            Storage::Contiguous { address, size } => {
+                let (mut address, size) = (*address, *size);
+                if address == UNDEFINED {
+                    address = self.allocate_contiguous(id, size)?;
+                }
+                let base = self.superblock_offset + address;
+                let target = &mut self.target;
+                for_each_run(sel, &origin, &dims, esize, |dst, src, len| {
+                    let (src, len) = (src as usize, len as usize);
+                    target.write_all_at(base + dst, &data[src..src + len])
+                })
+            }
+            Storage::Chunked { .. } => self.write_chunked(id, sel, data),
+        }
+    }
+
+    fn allocate_contiguous(&mut self, id: NodeId, size: u64) -> Result<u64> {
+        let fill = self.dataset(id)?.fill.clone();
+        let addr = self.eof.div_ceil(8) * 8;
+        // Unwritten parts must read as the fill value: zeros come free (the
+        // file is extended), any other value is written out.
+        match fill {
+            Some(f) if f.iter().any(|&b| b != 0) => {
+                const BLOCK: u64 = 1 << 22;
+                let per = (BLOCK / f.len() as u64).max(1) * f.len() as u64;
+                let block: Vec<u8> = f.iter().copied().cycle().take(per as usize).collect();
+                let mut off = 0;
+                while off < size {
+                    let n = per.min(size - off);
+                    self.target
+                        .write_all_at(self.superblock_offset + addr + off, &block[..n as usize])?;
+                    off += n;
+                }
+            }
+            _ => {
+                if size > 0 {
+                    self.target
+                        .write_all_at(self.superblock_offset + addr + size - 1, &[0])?;
+                }
+            }
+        }
+        self.eof = addr + size;
+        if let Storage::Contiguous { address, .. } = &mut self.dataset_mut(id)?.storage {
+            *address = addr;
+        }
+        Ok(addr)
+    }
+
+    fn write_chunked(&mut self, id: NodeId, sel: &Hyperslab, data: &[u8]) -> Result<()> {
+        let d = self.dataset(id)?;
+        let Storage::Chunked { chunk_dims, .. } = &d.storage else {
+            return unreachable_storage();
+        };
+        let chunk_dims = chunk_dims.clone();
+        let dims = d.dims.clone();
+        let esize = u64::from(d.datatype.size);
+        let rank = dims.len();
+        // Chunk grid range each dimension's selection touches.
+        let mut lo = vec![0u64; rank];
+        let mut hi = vec![0u64; rank];
+        for k in 0..rank {
+            let last = sel.start[k] + (sel.count[k] - 1) * sel.step[k];
+            lo[k] = sel.start[k] / chunk_dims[k];
+            hi[k] = last / chunk_dims[k];
+        }
+        let mut coords = lo.clone();
+        let mut complete = Vec::new();
+        loop {
+            let origin: Vec<u64> = coords.iter().zip(&chunk_dims).map(|(c, cd)| c * cd).collect();
+            let mut chunk = self.take_pending(id, &coords)?;
+            let mut copied = 0u64;
+            for_each_run(sel, &origin, &chunk_dims, esize, |dst, src, len| {
+                let (dst, src, l) = (dst as usize, src as usize, len as usize);
+                chunk.data[dst..dst + l].copy_from_slice(&data[src..src + l]);
+                copied += len / esize;
+                Ok(())
+            })?;
+            if copied > 0 {
+                chunk.written += copied;
+                chunk.dirty = true;
+            }
+            let valid: u64 = (0..rank)
+                .map(|k| chunk_dims[k].min(dims[k].saturating_sub(origin[k])))
+                .product();
+            if chunk.written >= valid {
+                complete.push((coords.clone(), chunk));
+            } else if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage {
+                pending.insert(coords.clone(), chunk);
+            }
+            // Next chunk (odometer, last dimension fastest).
+            let mut k = rank;
+            loop {
+                if k == 0 {
+                    return self.store_chunks(id, complete, false);
+                }
+                k -= 1;
+                coords[k] += 1;
+                if coords[k] <= hi[k] {
+                    break;
+                }
+                coords[k] = lo[k];
+            }
+        }
+    }
+
+    /// The chunk buffer for `coords`: pending, read back from the file, or
+    /// new and filled with the fill value.
+    fn take_pending(&mut self, id: NodeId, coords: &[u64]) -> Result<PendingChunk> {
+        if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage {
+            if let Some(c) = pending.remove(coords) {
+                return Ok(c);
+            }
+        }
+        let d = self.dataset(id)?;
+        let Storage::Chunked {
+            chunk_dims, chunks, ..
+        } = &d.storage
+        else {
+            return unreachable_storage();
+        };
+        let esize = u64::from(d.datatype.size);
+        let chunk_bytes = element_count(chunk_dims)? * esize;
+        if let Some(loc) = chunks.get(coords) {
+            let raw = crate::format::read_block(
+                &Based(self.target(), self.superblock_offset),
+                loc.address,
+                loc.size,
+                &crate::Limits::default(),
+                "chunk",
+            )?;
+            let steps: Vec<FilterStep> = d
+                .filters
+                .iter()
+                .map(|f| FilterStep {
+                    id: f.id,
+                    flags: f.flags,
+                    client_data: &f.client_data,
+                })
+                .collect();
+            let data = if steps.is_empty() {
+                raw
+            } else {
+                filters::decode_chunk(
+                    &steps,
+                    loc.filter_mask,
+                    raw,
+                    esize as usize,
+                    chunk_bytes as usize,
+                    chunk_bytes as usize * 2 + 1024,
+                )?
+            };
+            // How much of it was written before is not known: it stays
+            // pending until this write completes it or the next commit.
+            return Ok(PendingChunk {
+                data,
+                written: 0,
+                dirty: false,
+            });
+        }
+        let data = match &d.fill {
+            Some(f) if f.iter().any(|&b| b != 0) => {
+                f.iter().copied().cycle().take(chunk_bytes as usize).collect()
+            }
+            _ => vec![0u8; chunk_bytes as usize],
+        };
+        Ok(PendingChunk {
+            data,
+            written: 0,
+            dirty: false,
+        })
+    }
+
+    /// Filters (in parallel) and appends chunks, in order.
+    /// `keep`: the chunks are only partly written; keep their buffers for
+    /// further writes.
+    fn store_chunks(
+        &mut self,
+        id: NodeId,
+        chunks: Vec<(Vec<u64>, PendingChunk)>,
+        keep: bool,
+    ) -> Result<()> {
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let d = self.dataset(id)?;
+        let esize = d.datatype.size as usize;
+        let steps: Vec<FilterStep> = d
+            .filters
+            .iter()
+            .map(|f| FilterStep {
+                id: f.id,
+                flags: f.flags,
+                client_data: &f.client_data,
+            })
+            .collect();
+        let encoded = encode_all(&steps, &chunks, esize)?;
+        let mut locs = Vec::with_capacity(chunks.len());
+        for bytes in &encoded {
+            let address = self.append(bytes)?;
+            locs.push(ChunkLoc {
+                address,
+                size: bytes.len() as u64,
+                filter_mask: 0,
+            });
+        }
+        if let Storage::Chunked {
+            chunks: stored,
+            pending,
+            ..
+        } = &mut self.dataset_mut(id)?.storage
+        {
+            for ((coords, mut chunk), loc) in chunks.into_iter().zip(locs) {
+                stored.insert(coords.clone(), loc);
+                if keep {
+                    chunk.dirty = false;
+                    pending.insert(coords, chunk);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes the shape of a chunked dataset within its maximum shape.
+    pub fn resize(&mut self, id: NodeId, new_dims: &[u64]) -> Result<()> {
+        let d = self.dataset_mut(id)?;
+        if new_dims.len() != d.dims.len() {
+            return Err(Error::wrong_use(format!(
+                "resize to rank {}, the dataset has rank {}",
+                new_dims.len(),
+                d.dims.len()
+            )));
+        }
+        let max = d.max_dims.clone().unwrap_or_else(|| d.dims.clone());
+        for (k, (&n, &m)) in new_dims.iter().zip(&max).enumerate() {
+            if n > m {
+                return Err(Error::wrong_use(format!(
+                    "resize: dimension {k} to {n} exceeds its maximum {m}"
+                )));
+            }
+        }
+        let Storage::Chunked {
+            chunk_dims,
+            chunks,
+            pending,
+        } = &mut d.storage
+        else {
+            if new_dims == d.dims.as_slice() {
+                return Ok(());
+            }
+            return Err(Error::wrong_use(
+                "only chunked datasets can be resized (create it with chunks and a maximum shape)",
+            ));
+        };
+        // Chunks wholly outside the new shape are dropped, as libhdf5 does.
+        let inside = |c: &Vec<u64>| c.iter().zip(chunk_dims.iter()).zip(new_dims).all(|((c, cd), n)| c * cd < *n);
+        chunks.retain(|c, _| inside(c));
+        pending.retain(|c, _| inside(c));
+        d.dims = new_dims.to_vec();
+        Ok(())
+    }
+
+    /// Stores every partly written chunk, then lays out the metadata after
+    /// the data and switches the superblock to it.
+    pub fn commit(&mut self) -> Result<()> {
+        for id in 0..self.model.nodes.len() {
+            let dirty: Vec<(Vec<u64>, PendingChunk)> = match &mut self.model.nodes[id].kind {
+                NodeKind::Dataset(d) => match &mut d.storage {
+                    Storage::Chunked { pending, .. } => {
+                        let keys: Vec<Vec<u64>> = pending
+                            .iter()
+                            .filter(|(_, c)| c.dirty)
+                            .map(|(k, _)| k.clone())
+                            .collect();
+                        keys.into_iter()
+                            .filter_map(|k| pending.remove(&k).map(|c| (k, c)))
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            if !dirty.is_empty() {
+                self.store_chunks(id, dirty, true)?;
+            }
+        }
+        let image = commit::build(&self.model, self.sizes, self.eof, self.superblock_offset)?;
+        self.target
+            .write_all_at(self.superblock_offset + image.start, &image.bytes)?;
+        self.target.sync()?;
+        self.target
+            .write_all_at(self.superblock_offset, &image.superblock)?;
+        self.target.sync()?;
+        self.eof = image.eof;
+        Ok(())
+    }
+
+    /// The datatype of dataset `id`.
+    pub fn dataset_type(&self, id: NodeId) -> Result<Datatype> {
+        Ok(self.dataset(id)?.datatype.clone())
+    }
+
+    /// The shape of dataset `id`.
+    pub fn dataset_dims(&self, id: NodeId) -> Result<Vec<u64>> {
+        Ok(self.dataset(id)?.dims.clone())
+    }
+}
+
+fn unreachable_storage<T>() -> Result<T> {
+    Err(Error::wrong_use("dataset storage changed during a write (internal error)"))
+}
+
+/// A view of the target with addresses relative to the superblock.
+struct Based<'a>(&'a (dyn WriteAt + Send + Sync), u64);
+
+impl crate::io::ReadAt for Based<'_> {
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.0.read_exact_at(offset + self.1, buf)
+    }
+    fn len(&self) -> Result<u64> {
+        Ok(self.0.len()?.saturating_sub(self.1))
+    }
+}
+
+#[cfg(feature = "parallel")]
+fn encode_all(steps: &[FilterStep], chunks: &[(Vec<u64>, PendingChunk)], esize: usize) -> Result<Vec<Vec<u8>>> {
+    use rayon::prelude::*;
+    if steps.is_empty() {
+        return Ok(chunks.iter().map(|(_, c)| c.data.clone()).collect());
+    }
+    chunks
+        .par_iter()
+        .map(|(_, c)| filters::encode_chunk(steps, c.data.clone(), esize))
+        .collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+fn encode_all(steps: &[FilterStep], chunks: &[(Vec<u64>, PendingChunk)], esize: usize) -> Result<Vec<Vec<u8>>> {
+    chunks
+        .iter()
+        .map(|(_, c)| {
+            if steps.is_empty() {
+                Ok(c.data.clone())
+            } else {
+                filters::encode_chunk(steps, c.data.clone(), esize)
+            }
+        })
+        .collect()
+}
