@@ -703,7 +703,7 @@ fn messages(
                     version: 2,
                     alloc_time,
                     fill_time: crate::format::message::fill_value::FILL_TIME_IF_SET,
-                    defined: d.fill.is_some(),
+                    defined: true, // libhdf5 reads "not defined" as "no data can be read"; size 0 is the default (zeros)
                     value: d.fill.clone(),
                 }
                 .encode(),
