@@ -746,6 +746,23 @@ fn attr_value(a: &Attribute) -> Result<Json> {
     if shape.is_empty() {
         return Ok(flat.into_iter().next().unwrap_or(Json::Null));
     }
+    // The nested lists have as many nodes as the running products of the
+    // leading dimensions: bound them (a zero-size shape like [2, 2^50, 0]
+    // has no values but would still ask for 2^51 empty lists).
+    let mut nodes = 0u64;
+    let mut level = 1u64;
+    for &n in &shape[..shape.len() - 1] {
+        level = level
+            .checked_mul(n)
+            .ok_or_else(|| Error::limit("attribute shape overflows"))?;
+        nodes = nodes.saturating_add(level);
+    }
+    if nodes > (flat.len() as u64).saturating_add(1 << 16) {
+        return Err(Error::limit(format!(
+            "attribute shape {shape:?} needs {nodes} nested lists for {} values",
+            flat.len()
+        )));
+    }
     Ok(nest(&flat, shape))
 }
 

@@ -174,7 +174,9 @@ fn repack(args: &[&str]) -> Result<(), String> {
         match a {
             "--deflate" => {
                 let v = it.next().ok_or("--deflate needs a level 0-9")?;
-                let level: u32 = v.parse().map_err(|_| format!("--deflate: {v:?} is not a level 0-9"))?;
+                let level: u32 = v
+                    .parse()
+                    .map_err(|_| format!("--deflate: {v:?} is not a level 0-9"))?;
                 if level > 9 {
                     return Err(format!("--deflate: {level} is not a level 0-9"));
                 }
@@ -191,7 +193,9 @@ fn repack(args: &[&str]) -> Result<(), String> {
                         dims.split(',')
                             .map(|d| d.trim().parse::<u64>().ok().filter(|&n| n > 0))
                             .collect::<Option<Vec<u64>>>()
-                            .ok_or_else(|| format!("--chunks: {dims:?} is not auto, none or D1,D2,..."))?,
+                            .ok_or_else(|| {
+                                format!("--chunks: {dims:?} is not auto, none or D1,D2,...")
+                            })?,
                     ),
                 };
             }
@@ -208,8 +212,16 @@ fn repack(args: &[&str]) -> Result<(), String> {
     let mut progress = |done: u64, total: u64| {
         if tty && last.elapsed().as_millis() > 200 {
             last = std::time::Instant::now();
-            let pct = if total == 0 { 100.0 } else { done as f64 * 100.0 / total as f64 };
-            eprint!("\rrepack: {pct:5.1}% ({} of {} MiB)", done >> 20, total >> 20);
+            let pct = if total == 0 {
+                100.0
+            } else {
+                done as f64 * 100.0 / total as f64
+            };
+            eprint!(
+                "\rrepack: {pct:5.1}% ({} of {} MiB)",
+                done >> 20,
+                total >> 20
+            );
         }
     };
     let r = vtkhdf::repack::repack(

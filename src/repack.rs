@@ -43,7 +43,12 @@ pub struct RepackOptions {
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Copies `input` into a new file at `output`.
-pub fn repack(input: &Path, output: &Path, options: &RepackOptions, progress: Progress<'_>) -> Result<()> {
+pub fn repack(
+    input: &Path,
+    output: &Path,
+    options: &RepackOptions,
+    progress: Progress<'_>,
+) -> Result<()> {
     let src = File::open(input)?;
     let root = src.root()?;
     let total = total_bytes(&root, &mut HashMap::new())?;
@@ -99,11 +104,22 @@ fn set_group_attr(g: &GroupWriter, a: &Attribute) -> Result<()> {
         return g.set_attr_vlen_strs(a.name(), &refs);
     }
     check_copyable(a.dtype(), a.name())?;
-    g.set_attr_raw(a.name(), a.dtype().clone(), a.shape().map(<[u64]>::to_vec), a.raw_bytes().to_vec())
+    g.set_attr_raw(
+        a.name(),
+        a.dtype().clone(),
+        a.shape().map(<[u64]>::to_vec),
+        a.raw_bytes().to_vec(),
+    )
 }
 
 fn is_vlen_string(t: &Datatype) -> bool {
-    matches!(t.class, DatatypeClass::VarLen { string: Some(_), .. })
+    matches!(
+        t.class,
+        DatatypeClass::VarLen {
+            string: Some(_),
+            ..
+        }
+    )
 }
 
 fn check_copyable(t: &Datatype, what: &str) -> Result<()> {
@@ -112,10 +128,12 @@ fn check_copyable(t: &Datatype, what: &str) -> Result<()> {
             0,
             format!("{what}: references and variable-length sequences cannot be repacked yet"),
         )),
-        DatatypeClass::Compound { members } => {
-            members.iter().try_for_each(|m| check_copyable(&m.datatype, what))
+        DatatypeClass::Compound { members } => members
+            .iter()
+            .try_for_each(|m| check_copyable(&m.datatype, what)),
+        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => {
+            check_copyable(base, what)
         }
-        DatatypeClass::Array { base, .. } | DatatypeClass::Enum { base, .. } => check_copyable(base, what),
         _ => Ok(()),
     }
 }
@@ -138,7 +156,10 @@ impl Copier<'_, '_> {
                 LinkTarget::Soft { path: t } => dst.link_soft(&l.name, &t)?,
                 LinkTarget::External { file, path: t } => dst.link_external(&l.name, &file, &t)?,
                 LinkTarget::UserDefined { link_type, .. } => {
-                    return Err(Error::unsupported(0, format!("{path}: user-defined link type {link_type}")))
+                    return Err(Error::unsupported(
+                        0,
+                        format!("{path}: user-defined link type {link_type}"),
+                    ))
                 }
                 LinkTarget::Hard { address } => {
                     if let Some(first) = self.seen.get(&address) {
@@ -155,9 +176,14 @@ impl Copier<'_, '_> {
                             };
                             self.copy_group(&g, &sub)?;
                         }
-                        Object::Dataset(d) => self.copy_dataset(&d, dst, &l.name).map_err(|e| e.in_object(&path))?,
+                        Object::Dataset(d) => self
+                            .copy_dataset(&d, dst, &l.name)
+                            .map_err(|e| e.in_object(&path))?,
                         Object::Datatype(_) => {
-                            return Err(Error::unsupported(0, format!("{path}: committed datatypes cannot be repacked yet")))
+                            return Err(Error::unsupported(
+                                0,
+                                format!("{path}: committed datatypes cannot be repacked yet"),
+                            ))
                         }
                     }
                 }
@@ -204,7 +230,13 @@ impl Copier<'_, '_> {
         }
         check_copyable(&t, d.path())?;
         if d.is_null() {
-            return Err(Error::unsupported(0, format!("{}: datasets with a null dataspace cannot be repacked yet", d.path())));
+            return Err(Error::unsupported(
+                0,
+                format!(
+                    "{}: datasets with a null dataspace cannot be repacked yet",
+                    d.path()
+                ),
+            ));
         }
         let shape = d.shape().to_vec();
         let mut b = parent.new_dataset_typed(name, t.clone(), &shape);
@@ -213,11 +245,13 @@ impl Copier<'_, '_> {
         let filters = self.filters_for(d);
         let wants_filters = !filters.is_empty();
         match (&self.options.chunks, d.layout()) {
-            (ChunkChoice::None, _) => {
-                if has_max {
-                    return Err(Error::wrong_use(format!("{}: --chunks none, but the dataset is resizable", d.path())));
-                }
+            (ChunkChoice::None, _) if has_max => {
+                return Err(Error::wrong_use(format!(
+                    "{}: --chunks none, but the dataset is resizable",
+                    d.path()
+                )));
             }
+            (ChunkChoice::None, _) => {}
             (ChunkChoice::Auto, _) if !shape.is_empty() => b = b.chunks_auto(),
             (ChunkChoice::Shape(c), _) if c.len() == shape.len() => b = b.chunks(c),
             (_, LayoutKind::Chunked) => {
@@ -240,26 +274,14 @@ impl Copier<'_, '_> {
         }
         let w = b.create()?;
         copy_attrs(d.attrs()?, &|a| set_dataset_attr(&w, a))?;
-        // Copy in slabs along the first dimension, about 64 MiB at a time.
-        let esize = u64::from(t.size).max(1);
-        if shape.is_empty() {
-            let raw = d.read_raw()?;
-            w.write_raw_slice(&Hyperslab::all(&shape), &raw)?;
-        } else if shape.iter().product::<u64>() > 0 {
-            let row: u64 = shape[1..].iter().product::<u64>() * esize;
-            let rows = ((64u64 << 20) / row.max(1)).max(1);
-            let mut start = 0;
-            while start < shape[0] {
-                let n = rows.min(shape[0] - start);
-                let mut sel = Hyperslab::all(&shape);
-                sel.start[0] = start;
-                sel.count[0] = n;
-                let raw = d.read_raw_slice(&sel)?;
-                w.write_raw_slice(&sel, &raw)?;
-                start += n;
-                self.copied += raw.len() as u64;
-                (self.progress)(self.copied, self.total);
-            }
+        // Copy block by block: stored chunks one by one (unwritten ones stay
+        // unwritten and read as the fill value), other layouts in blocks of
+        // about 64 MiB; storage never allocated is not copied at all.
+        for sel in copy_blocks(d, &shape, u64::from(t.size).max(1))? {
+            let raw = d.read_raw_slice(&sel)?;
+            w.write_raw_slice(&sel, &raw)?;
+            self.copied += raw.len() as u64;
+            (self.progress)(self.copied, self.total);
         }
         Ok(())
     }
@@ -272,5 +294,98 @@ fn set_dataset_attr(w: &crate::hl::write::DatasetWriter, a: &Attribute) -> Resul
         return w.set_attr_vlen_strs(a.name(), &refs);
     }
     check_copyable(a.dtype(), a.name())?;
-    w.set_attr_raw(a.name(), a.dtype().clone(), a.shape().map(<[u64]>::to_vec), a.raw_bytes().to_vec())
+    w.set_attr_raw(
+        a.name(),
+        a.dtype().clone(),
+        a.shape().map(<[u64]>::to_vec),
+        a.raw_bytes().to_vec(),
+    )
+}
+
+/// The hyperslabs to copy a dataset with.
+fn copy_blocks(d: &Dataset, shape: &[u64], esize: u64) -> Result<Vec<Hyperslab>> {
+    use crate::format::message::layout::Layout;
+    if shape.is_empty() {
+        return Ok(vec![Hyperslab::all(shape)]);
+    }
+    if shape.contains(&0) {
+        return Ok(Vec::new());
+    }
+    match &d.info().layout {
+        Layout::Contiguous { address, .. } if crate::format::is_undefined(*address) => {
+            Ok(Vec::new())
+        }
+        Layout::Chunked { dims, .. } => {
+            let records = crate::read::dataset::chunk_records(d.file().ctx(), d.info())?;
+            let mut out = Vec::with_capacity(records.len());
+            for r in records.iter() {
+                if r.offsets.len() != shape.len()
+                    || r.offsets.iter().zip(shape).any(|(o, n)| o >= n)
+                {
+                    continue;
+                }
+                let count: Vec<u64> = r
+                    .offsets
+                    .iter()
+                    .zip(dims)
+                    .zip(shape)
+                    .map(|((o, c), n)| (*c).min(n - o))
+                    .collect();
+                out.push(Hyperslab::new(&r.offsets, &count, &vec![1; shape.len()]));
+            }
+            Ok(out)
+        }
+        _ => Ok(slabs(shape, esize, 64 << 20)),
+    }
+}
+
+/// Row-major blocks of at most about `target` bytes covering `shape`.
+fn slabs(shape: &[u64], esize: u64, target: u64) -> Vec<Hyperslab> {
+    let rank = shape.len();
+    let mut block = shape.to_vec();
+    for k in 0..rank {
+        let inner: u64 = block[k + 1..].iter().product::<u64>().saturating_mul(esize);
+        if inner.saturating_mul(block[k]) <= target {
+            break;
+        }
+        block[k] = (target / inner.max(1)).clamp(1, shape[k]);
+        if inner.saturating_mul(block[k]) <= target {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let mut start = vec![0u64; rank];
+    loop {
+        let count: Vec<u64> = (0..rank)
+            .map(|k| block[k].min(shape[k] - start[k]))
+            .collect();
+        out.push(Hyperslab::new(&start, &count, &vec![1; rank]));
+        let mut k = rank;
+        loop {
+            if k == 0 {
+                return out;
+            }
+            k -= 1;
+            start[k] += block[k];
+            if start[k] < shape[k] {
+                break;
+            }
+            start[k] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slabs_cover_the_shape_in_bounded_blocks() {
+        let s = super::slabs(&[10, 1000, 1000], 8, 16 << 20);
+        let total: u64 = s.iter().map(|h| h.count.iter().product::<u64>()).sum();
+        assert_eq!(total, 10 * 1000 * 1000);
+        assert!(s
+            .iter()
+            .all(|h| h.count.iter().product::<u64>() * 8 <= 16 << 20));
+        let s = super::slabs(&[3, 4], 8, 1 << 20);
+        assert_eq!(s.len(), 1);
+    }
 }

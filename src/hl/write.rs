@@ -29,8 +29,8 @@ use crate::io::WriteAt;
 use crate::read::convert::{H5Type, Native};
 use crate::read::selection::Hyperslab;
 use crate::write::model::{
-    AttrNode, DatasetNode, GroupNode, GroupStyle, LinkNode, LinkTo, Model, Node, NodeId,
-    NodeKind, Storage, Value,
+    AttrNode, DatasetNode, GroupNode, GroupStyle, LinkNode, LinkTo, Model, Node, NodeId, NodeKind,
+    Storage, Value,
 };
 use crate::write::State;
 use std::collections::{BTreeMap, HashMap};
@@ -55,7 +55,15 @@ pub fn native_datatype<T: H5Type>() -> Datatype {
     }
 }
 
-fn ieee(size: u32, sign: u8, exp_loc: u8, exp_size: u8, man_loc: u8, man_size: u8, bias: u32) -> Datatype {
+fn ieee(
+    size: u32,
+    sign: u8,
+    exp_loc: u8,
+    exp_size: u8,
+    man_loc: u8,
+    man_size: u8,
+    bias: u32,
+) -> Datatype {
     Datatype {
         size,
         class: DatatypeClass::FloatingPoint {
@@ -102,7 +110,8 @@ pub fn vlen_string_datatype(charset: CharacterSet) -> Datatype {
 type Shared = Arc<Mutex<Option<State>>>;
 
 fn lock(s: &Shared) -> Result<MutexGuard<'_, Option<State>>> {
-    s.lock().map_err(|_| Error::wrong_use("a previous write panicked; the file is unusable"))
+    s.lock()
+        .map_err(|_| Error::wrong_use("a previous write panicked; the file is unusable"))
 }
 
 fn with<R>(s: &Shared, f: impl FnOnce(&mut State) -> Result<R>) -> Result<R> {
@@ -160,7 +169,12 @@ impl FileWriter {
             .write(true)
             .create_new(true)
             .open(path)
-            .map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot create {}: {e}", path.display())))?;
+            .map_err(|e| {
+                Error::new(
+                    crate::ErrorKind::Io,
+                    format!("cannot create {}: {e}", path.display()),
+                )
+            })?;
         Self::on(Box::new(f), CreateOptions::default())
     }
 
@@ -173,7 +187,12 @@ impl FileWriter {
             .create(true)
             .truncate(true)
             .open(path)
-            .map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot create {}: {e}", path.display())))?;
+            .map_err(|e| {
+                Error::new(
+                    crate::ErrorKind::Io,
+                    format!("cannot create {}: {e}", path.display()),
+                )
+            })?;
         Self::on(Box::new(f), options)
     }
 
@@ -227,7 +246,9 @@ impl FileWriter {
     /// Commits and returns the bytes of an in-memory file.
     pub fn into_bytes(self) -> Result<Vec<u8>> {
         let mut g = lock(&self.state)?;
-        let mut s = g.take().ok_or_else(|| Error::wrong_use("the file is closed"))?;
+        let mut s = g
+            .take()
+            .ok_or_else(|| Error::wrong_use("the file is closed"))?;
         s.commit()?;
         let target = s.into_target();
         let len = target.len()?;
@@ -287,7 +308,11 @@ fn group_of(state: &mut State, id: NodeId) -> Result<&mut GroupNode> {
 
 fn find_link(state: &State, group: NodeId, name: &str) -> Option<LinkTo> {
     match &state.model.nodes.get(group)?.kind {
-        NodeKind::Group(g) => g.links.iter().find(|l| l.name == name).map(|l| l.target.clone()),
+        NodeKind::Group(g) => g
+            .links
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.target.clone()),
         _ => None,
     }
 }
@@ -295,7 +320,9 @@ fn find_link(state: &State, group: NodeId, name: &str) -> Option<LinkTo> {
 fn add_node(state: &mut State, parent: NodeId, name: &str, node: Node) -> Result<NodeId> {
     check_name(name)?;
     if find_link(state, parent, name).is_some() {
-        return Err(Error::wrong_use(format!("a link named {name:?} already exists")));
+        return Err(Error::wrong_use(format!(
+            "a link named {name:?} already exists"
+        )));
     }
     let id = state.model.nodes.len();
     state.model.nodes.push(node);
@@ -424,7 +451,9 @@ impl GroupWriter {
         let node = self.node;
         with(&self.state, |s| {
             if find_link(s, node, name).is_some() {
-                return Err(Error::wrong_use(format!("a link named {name:?} already exists")));
+                return Err(Error::wrong_use(format!(
+                    "a link named {name:?} already exists"
+                )));
             }
             let g = group_of(s, node)?;
             // A symbol table entry cannot hold an external link: like
@@ -443,13 +472,26 @@ impl GroupWriter {
     /// Sets (creates or replaces) a numeric attribute; one value makes a
     /// scalar attribute, more make a 1-D one.
     pub fn set_attr<T: H5Type>(&self, name: &str, values: &[T]) -> Result<()> {
-        let shape = if values.len() == 1 { vec![] } else { vec![values.len() as u64] };
+        let shape = if values.len() == 1 {
+            vec![]
+        } else {
+            vec![values.len() as u64]
+        };
         set_attr(&self.state, self.node, numeric_attr(name, values, shape))
     }
 
     /// Sets a numeric attribute of any shape (C order).
-    pub fn set_attr_shaped<T: H5Type>(&self, name: &str, values: &[T], shape: &[u64]) -> Result<()> {
-        set_attr(&self.state, self.node, numeric_attr(name, values, shape.to_vec()))
+    pub fn set_attr_shaped<T: H5Type>(
+        &self,
+        name: &str,
+        values: &[T],
+        shape: &[u64],
+    ) -> Result<()> {
+        set_attr(
+            &self.state,
+            self.node,
+            numeric_attr(name, values, shape.to_vec()),
+        )
     }
 
     /// Sets a scalar fixed-length ASCII string attribute of exactly the
@@ -464,7 +506,13 @@ impl GroupWriter {
     }
 
     /// Sets an attribute from its raw parts (file byte layout).
-    pub fn set_attr_raw(&self, name: &str, datatype: Datatype, shape: Option<Vec<u64>>, raw: Vec<u8>) -> Result<()> {
+    pub fn set_attr_raw(
+        &self,
+        name: &str,
+        datatype: Datatype,
+        shape: Option<Vec<u64>>,
+        raw: Vec<u8>,
+    ) -> Result<()> {
         set_attr(
             &self.state,
             self.node,
@@ -483,7 +531,12 @@ impl GroupWriter {
     }
 
     /// Starts a dataset of any element type.
-    pub fn new_dataset_typed(&self, name: &str, datatype: Datatype, shape: &[u64]) -> DatasetBuilder {
+    pub fn new_dataset_typed(
+        &self,
+        name: &str,
+        datatype: Datatype,
+        shape: &[u64],
+    ) -> DatasetBuilder {
         DatasetBuilder {
             state: self.state.clone(),
             parent: self.node,
@@ -535,14 +588,20 @@ fn numeric_attr<T: H5Type>(name: &str, values: &[T], shape: Vec<u64>) -> AttrNod
 
 fn fixed_str_attr(name: &str, value: &str) -> Result<AttrNode> {
     if value.is_empty() {
-        return Err(Error::wrong_use("a fixed-length string attribute needs at least one byte"));
+        return Err(Error::wrong_use(
+            "a fixed-length string attribute needs at least one byte",
+        ));
     }
     Ok(AttrNode {
         name: name.into(),
         datatype: fixed_string_datatype(
             value.len() as u32,
             StringPadding::NullTerminate,
-            if value.is_ascii() { CharacterSet::Ascii } else { CharacterSet::Utf8 },
+            if value.is_ascii() {
+                CharacterSet::Ascii
+            } else {
+                CharacterSet::Utf8
+            },
         ),
         shape: Some(vec![]),
         value: Value::Raw(value.as_bytes().to_vec()),
@@ -553,7 +612,11 @@ fn vlen_attr(name: &str, values: &[&str]) -> AttrNode {
     AttrNode {
         name: name.into(),
         datatype: vlen_string_datatype(CharacterSet::Utf8),
-        shape: Some(if values.len() == 1 { vec![] } else { vec![values.len() as u64] }),
+        shape: Some(if values.len() == 1 {
+            vec![]
+        } else {
+            vec![values.len() as u64]
+        }),
         value: Value::VlenStrings(values.iter().map(|s| s.to_string()).collect()),
     }
 }
@@ -750,7 +813,13 @@ impl DatasetBuilder {
                     ));
                 }
                 let fill = self.fill.clone().unwrap_or_else(|| vec![0; esize as usize]);
-                Storage::Compact(fill.iter().copied().cycle().take((n * esize) as usize).collect())
+                Storage::Compact(
+                    fill.iter()
+                        .copied()
+                        .cycle()
+                        .take((n * esize) as usize)
+                        .collect(),
+                )
             }
             LayoutChoice::Chunked(chunks) => {
                 if rank == 0 {
@@ -775,8 +844,12 @@ impl DatasetBuilder {
                 }
             }
         };
-        if max_dims.as_ref().is_some_and(|m| *m != self.shape) && !matches!(storage, Storage::Chunked { .. }) {
-            return Err(Error::wrong_use("a maximum shape above the shape needs chunks"));
+        if max_dims.as_ref().is_some_and(|m| *m != self.shape)
+            && !matches!(storage, Storage::Chunked { .. })
+        {
+            return Err(Error::wrong_use(
+                "a maximum shape above the shape needs chunks",
+            ));
         }
         let node = Node {
             kind: NodeKind::Dataset(Box::new(DatasetNode {
@@ -807,7 +880,11 @@ fn auto_chunks(shape: &[u64], max: Option<&[u64]>, esize: u64) -> Vec<u64> {
     let target = (1u64 << 20).max(esize);
     while c.iter().product::<u64>() * esize > target {
         // Halve the largest dimension.
-        let (k, _) = c.iter().enumerate().max_by_key(|(_, &v)| v).unwrap_or((0, &1));
+        let (k, _) = c
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, &v)| v)
+            .unwrap_or((0, &1));
         c[k] = c[k].div_ceil(2);
     }
     c
@@ -888,7 +965,11 @@ impl DatasetWriter {
 
     /// Sets a numeric attribute (one value: scalar).
     pub fn set_attr<T: H5Type>(&self, name: &str, values: &[T]) -> Result<()> {
-        let shape = if values.len() == 1 { vec![] } else { vec![values.len() as u64] };
+        let shape = if values.len() == 1 {
+            vec![]
+        } else {
+            vec![values.len() as u64]
+        };
         set_attr(&self.state, self.node, numeric_attr(name, values, shape))
     }
 
@@ -903,7 +984,13 @@ impl DatasetWriter {
     }
 
     /// Sets an attribute from its raw parts (file byte layout).
-    pub fn set_attr_raw(&self, name: &str, datatype: Datatype, shape: Option<Vec<u64>>, raw: Vec<u8>) -> Result<()> {
+    pub fn set_attr_raw(
+        &self,
+        name: &str,
+        datatype: Datatype,
+        shape: Option<Vec<u64>>,
+        raw: Vec<u8>,
+    ) -> Result<()> {
         set_attr(
             &self.state,
             self.node,

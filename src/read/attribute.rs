@@ -40,7 +40,19 @@ fn resolve(ctx: &FileCtx, a: attribute::Attribute, offset: u64) -> Result<RawAtt
             )?
         }
     };
-    let n = dataspace.num_elements().unwrap_or(0);
+    let n = if dataspace.dims.contains(&0) {
+        0
+    } else {
+        dataspace.num_elements().ok_or_else(|| {
+            Error::malformed(
+                offset,
+                format!(
+                    "attribute {:?}: shape {:?} overflows",
+                    a.name, dataspace.dims
+                ),
+            )
+        })?
+    };
     let want = n
         .checked_mul(u64::from(datatype.size))
         .ok_or_else(|| Error::malformed(offset, "attribute size overflows"))?;

@@ -6,9 +6,7 @@
 //! last, switches to the new one. A process killed at any moment leaves a
 //! file whose superblock describes either the previous or the new state.
 
-use super::model::{
-    AttrNode, GroupStyle, LinkTo, Model, NodeId, NodeKind, Storage, Value,
-};
+use super::model::{AttrNode, GroupStyle, LinkTo, Model, NodeId, NodeKind, Storage, Value};
 use crate::error::{Error, Result};
 use crate::format::btree_v1::{self, ChunkKey};
 use crate::format::chunk_index::ChunkIndex;
@@ -352,7 +350,15 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
         if !reachable[id] {
             continue;
         }
-        let msgs = messages(model, id, sizes, &symtabs, &dsets, &vlen, &vec![0; model.nodes.len()])?;
+        let msgs = messages(
+            model,
+            id,
+            sizes,
+            &symtabs,
+            &dsets,
+            &vlen,
+            &vec![0; model.nodes.len()],
+        )?;
         header_addr[id] = alloc.take(object_header::encoded_len_v1(&msgs));
     }
     let new_eof = alloc.next;
@@ -412,15 +418,14 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
                     }
                 })
                 .collect();
-            put(*addr, &symbol_table_node::encode_node(sizes, &entries, GROUP_LEAF_K))?;
+            put(
+                *addr,
+                &symbol_table_node::encode_node(sizes, &entries, GROUP_LEAF_K),
+            )?;
         }
         // B-tree over the symbol table nodes: key i = largest name left of child i.
-        let last_name = |snod: usize| -> u64 {
-            p.snods[snod]
-                .1
-                .last()
-                .map_or(0, |&i| p.name_offsets[i])
-        };
+        let last_name =
+            |snod: usize| -> u64 { p.snods[snod].1.last().map_or(0, |&i| p.name_offsets[i]) };
         let mut first_leaf = vec![0usize; p.plan.nodes.len()];
         let mut last_leaf = vec![0usize; p.plan.nodes.len()];
         for (n, node) in p.plan.nodes.iter().enumerate() {
@@ -435,7 +440,11 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
         for (n, node) in p.plan.nodes.iter().enumerate() {
             let (children, keys): (Vec<u64>, Vec<u64>) = if node.level == 0 {
                 let children = node.entries.clone().map(|s| p.snods[s].0).collect();
-                let mut keys = vec![if node.entries.start == 0 { 0 } else { last_name(node.entries.start - 1) }];
+                let mut keys = vec![if node.entries.start == 0 {
+                    0
+                } else {
+                    last_name(node.entries.start - 1)
+                }];
                 keys.extend(node.entries.clone().map(last_name));
                 (children, keys)
             } else {
@@ -448,7 +457,15 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
             let (left, right) = siblings(&p.plan, n, &p.btree);
             put(
                 p.btree[n],
-                &btree_v1::encode_group_node(sizes, node.level, left, right, &keys, &children, GROUP_INTERNAL_K),
+                &btree_v1::encode_group_node(
+                    sizes,
+                    node.level,
+                    left,
+                    right,
+                    &keys,
+                    &children,
+                    GROUP_INTERNAL_K,
+                ),
             )?;
         }
     }
@@ -456,22 +473,37 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
         let NodeKind::Dataset(d) = &model.nodes[*id].kind else {
             continue;
         };
-        if let (Some((addrs, plan)), Storage::Chunked { chunk_dims, chunks, .. }) = (&p.chunk_btree, &d.storage) {
+        if let (
+            Some((addrs, plan)),
+            Storage::Chunked {
+                chunk_dims, chunks, ..
+            },
+        ) = (&p.chunk_btree, &d.storage)
+        {
             let entries: Vec<(&Vec<u64>, &super::model::ChunkLoc)> = chunks.iter().collect();
             let rank = d.dims.len();
-            let key_of = |coords: &[u64], loc: Option<&super::model::ChunkLoc>, upper: bool| -> ChunkKey {
-                let mut offsets: Vec<u64> = coords
-                    .iter()
-                    .zip(chunk_dims)
-                    .map(|(c, cd)| (c + u64::from(upper)) * cd)
-                    .collect();
-                offsets.push(0);
-                ChunkKey {
-                    size: if upper { 0 } else { loc.map_or(0, |l| l.size as u32) },
-                    filter_mask: if upper { 0 } else { loc.map_or(0, |l| l.filter_mask) },
-                    offsets,
-                }
-            };
+            let key_of =
+                |coords: &[u64], loc: Option<&super::model::ChunkLoc>, upper: bool| -> ChunkKey {
+                    let mut offsets: Vec<u64> = coords
+                        .iter()
+                        .zip(chunk_dims)
+                        .map(|(c, cd)| (c + u64::from(upper)) * cd)
+                        .collect();
+                    offsets.push(0);
+                    ChunkKey {
+                        size: if upper {
+                            0
+                        } else {
+                            loc.map_or(0, |l| l.size as u32)
+                        },
+                        filter_mask: if upper {
+                            0
+                        } else {
+                            loc.map_or(0, |l| l.filter_mask)
+                        },
+                        offsets,
+                    }
+                };
             let mut first = vec![0usize; plan.nodes.len()];
             let mut last = vec![0usize; plan.nodes.len()];
             for (n, node) in plan.nodes.iter().enumerate() {
@@ -509,7 +541,9 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
                 let (left, right) = siblings(plan, n, addrs);
                 put(
                     addrs[n],
-                    &btree_v1::encode_chunk_node(sizes, node.level, left, right, &keys, &children, CHUNK_K, rank),
+                    &btree_v1::encode_chunk_node(
+                        sizes, node.level, left, right, &keys, &children, CHUNK_K, rank,
+                    ),
                 )?;
             }
         }
@@ -530,7 +564,13 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
     }
 
     let superblock = match symtabs.get(&0) {
-        Some(root) => superblock::encode_v0(sizes, new_eof, header_addr[0], p_root(root), root.heap_header),
+        Some(root) => superblock::encode_v0(
+            sizes,
+            new_eof,
+            header_addr[0],
+            p_root(root),
+            root.heap_header,
+        ),
         None => superblock::encode_v0_plain_root(sizes, new_eof, header_addr[0]),
     };
     Ok(CommitImage {
@@ -549,9 +589,15 @@ fn p_root(p: &SymtabPlan) -> u64 {
 /// Left and right sibling addresses of plan node `n` (same level).
 fn siblings(plan: &btree_v1::BTreePlan, n: usize, addrs: &[u64]) -> (u64, u64) {
     let level = plan.nodes[n].level;
-    let same: Vec<usize> = (0..plan.nodes.len()).filter(|&i| plan.nodes[i].level == level).collect();
+    let same: Vec<usize> = (0..plan.nodes.len())
+        .filter(|&i| plan.nodes[i].level == level)
+        .collect();
     let pos = same.iter().position(|&i| i == n).unwrap_or(0);
-    let left = if pos == 0 { UNDEFINED } else { addrs[same[pos - 1]] };
+    let left = if pos == 0 {
+        UNDEFINED
+    } else {
+        addrs[same[pos - 1]]
+    };
     let right = same.get(pos + 1).map_or(UNDEFINED, |&i| addrs[i]);
     (left, right)
 }
@@ -669,33 +715,36 @@ fn messages(
                 flags: FLAG_CONSTANT,
                 data: d.datatype.encode()?,
             });
-            let (alloc_time, layout) = match &d.storage {
-                Storage::Compact(data) => (1, Layout::Compact { data: data.clone() }),
-                Storage::Contiguous { address, size } => {
-                    let address = p.vlen_block.unwrap_or(*address);
-                    (
-                        2,
-                        Layout::Contiguous {
-                            address,
-                            size: Some(d.vlen.as_ref().map_or(*size, |v| v.len() as u64 * u64::from(d.datatype.size))),
+            let (alloc_time, layout) =
+                match &d.storage {
+                    Storage::Compact(data) => (1, Layout::Compact { data: data.clone() }),
+                    Storage::Contiguous { address, size } => {
+                        let address = p.vlen_block.unwrap_or(*address);
+                        (
+                            2,
+                            Layout::Contiguous {
+                                address,
+                                size: Some(d.vlen.as_ref().map_or(*size, |v| {
+                                    v.len() as u64 * u64::from(d.datatype.size)
+                                })),
+                            },
+                        )
+                    }
+                    Storage::Chunked { chunk_dims, .. } => (
+                        3,
+                        Layout::Chunked {
+                            dims: chunk_dims.clone(),
+                            element_size: Some(d.datatype.size),
+                            index: ChunkIndex::BTreeV1 {
+                                address: p
+                                    .chunk_btree
+                                    .as_ref()
+                                    .map_or(UNDEFINED, |(a, plan)| a[plan.root]),
+                            },
+                            flags: 0,
                         },
-                    )
-                }
-                Storage::Chunked { chunk_dims, .. } => (
-                    3,
-                    Layout::Chunked {
-                        dims: chunk_dims.clone(),
-                        element_size: Some(d.datatype.size),
-                        index: ChunkIndex::BTreeV1 {
-                            address: p
-                                .chunk_btree
-                                .as_ref()
-                                .map_or(UNDEFINED, |(a, plan)| a[plan.root]),
-                        },
-                        flags: 0,
-                    },
-                ),
-            };
+                    ),
+                };
             out.push(MessageToWrite {
                 kind: msg::FILL_VALUE,
                 flags: FLAG_CONSTANT,
@@ -733,5 +782,11 @@ fn messages(
 
 /// Is `t` a variable-length string type?
 pub fn is_vlen_string(t: &Datatype) -> bool {
-    matches!(t.class, DatatypeClass::VarLen { string: Some(_), .. })
+    matches!(
+        t.class,
+        DatatypeClass::VarLen {
+            string: Some(_),
+            ..
+        }
+    )
 }

@@ -30,6 +30,9 @@ pub struct State {
     pub superblock_offset: u64,
 }
 
+/// Most bytes of partly written chunks held in memory per dataset.
+pub const PENDING_LIMIT_BYTES: usize = 256 << 20;
+
 fn element_count(dims: &[u64]) -> Result<u64> {
     dims.iter()
         .try_fold(1u64, |a, &d| a.checked_mul(d))
@@ -39,7 +42,11 @@ fn element_count(dims: &[u64]) -> Result<u64> {
 impl State {
     /// A new, empty file on `target` (truncated), committed at once so that
     /// the file is valid HDF5 from the start.
-    pub fn create(target: Box<dyn WriteAt + Send + Sync>, model: Model, userblock: u64) -> Result<Self> {
+    pub fn create(
+        target: Box<dyn WriteAt + Send + Sync>,
+        model: Model,
+        userblock: u64,
+    ) -> Result<Self> {
         if userblock != 0 && (userblock < 512 || !userblock.is_power_of_two()) {
             return Err(Error::wrong_use(format!(
                 "userblock of {userblock} bytes: it must be 0 or a power of two of at least 512"
@@ -195,7 +202,11 @@ impl State {
         let mut coords = lo.clone();
         let mut complete = Vec::new();
         loop {
-            let origin: Vec<u64> = coords.iter().zip(&chunk_dims).map(|(c, cd)| c * cd).collect();
+            let origin: Vec<u64> = coords
+                .iter()
+                .zip(&chunk_dims)
+                .map(|(c, cd)| c * cd)
+                .collect();
             let mut chunk = self.take_pending(id, &coords)?;
             let mut copied = 0u64;
             for_each_run(sel, &origin, &chunk_dims, esize, |dst, src, len| {
@@ -220,7 +231,8 @@ impl State {
             let mut k = rank;
             loop {
                 if k == 0 {
-                    return self.store_chunks(id, complete, false);
+                    self.store_chunks(id, complete, false)?;
+                    return self.spill_pending(id);
                 }
                 k -= 1;
                 coords[k] += 1;
@@ -287,9 +299,12 @@ impl State {
             });
         }
         let data = match &d.fill {
-            Some(f) if f.iter().any(|&b| b != 0) => {
-                f.iter().copied().cycle().take(chunk_bytes as usize).collect()
-            }
+            Some(f) if f.iter().any(|&b| b != 0) => f
+                .iter()
+                .copied()
+                .cycle()
+                .take(chunk_bytes as usize)
+                .collect(),
             _ => vec![0u8; chunk_bytes as usize],
         };
         Ok(PendingChunk {
@@ -349,6 +364,23 @@ impl State {
         Ok(())
     }
 
+    /// Bounds the memory held by partly written chunks: past
+    /// [`PENDING_LIMIT_BYTES`] they are stored as they are and dropped from
+    /// memory (a later write to one reads it back).
+    fn spill_pending(&mut self, id: NodeId) -> Result<()> {
+        let spill: Vec<(Vec<u64>, PendingChunk)> = match &mut self.dataset_mut(id)?.storage {
+            Storage::Chunked { pending, .. } => {
+                let held: usize = pending.values().map(|c| c.data.len()).sum();
+                if held <= PENDING_LIMIT_BYTES {
+                    return Ok(());
+                }
+                pending.drain().filter(|(_, c)| c.dirty).collect()
+            }
+            _ => return Ok(()),
+        };
+        self.store_chunks(id, spill, false)
+    }
+
     /// Changes the shape of a chunked dataset within its maximum shape.
     pub fn resize(&mut self, id: NodeId, new_dims: &[u64]) -> Result<()> {
         let d = self.dataset_mut(id)?;
@@ -381,7 +413,12 @@ impl State {
             ));
         };
         // Chunks wholly outside the new shape are dropped, as libhdf5 does.
-        let inside = |c: &Vec<u64>| c.iter().zip(chunk_dims.iter()).zip(new_dims).all(|((c, cd), n)| c * cd < *n);
+        let inside = |c: &Vec<u64>| {
+            c.iter()
+                .zip(chunk_dims.iter())
+                .zip(new_dims)
+                .all(|((c, cd), n)| c * cd < *n)
+        };
         chunks.retain(|c, _| inside(c));
         pending.retain(|c, _| inside(c));
         d.dims = new_dims.to_vec();
@@ -435,7 +472,9 @@ impl State {
 }
 
 fn unreachable_storage<T>() -> Result<T> {
-    Err(Error::wrong_use("dataset storage changed during a write (internal error)"))
+    Err(Error::wrong_use(
+        "dataset storage changed during a write (internal error)",
+    ))
 }
 
 /// A view of the target with addresses relative to the superblock.
@@ -451,7 +490,11 @@ impl crate::io::ReadAt for Based<'_> {
 }
 
 #[cfg(feature = "parallel")]
-fn encode_all(steps: &[FilterStep], chunks: &[(Vec<u64>, PendingChunk)], esize: usize) -> Result<Vec<Vec<u8>>> {
+fn encode_all(
+    steps: &[FilterStep],
+    chunks: &[(Vec<u64>, PendingChunk)],
+    esize: usize,
+) -> Result<Vec<Vec<u8>>> {
     use rayon::prelude::*;
     if steps.is_empty() {
         return Ok(chunks.iter().map(|(_, c)| c.data.clone()).collect());
@@ -463,7 +506,11 @@ fn encode_all(steps: &[FilterStep], chunks: &[(Vec<u64>, PendingChunk)], esize: 
 }
 
 #[cfg(not(feature = "parallel"))]
-fn encode_all(steps: &[FilterStep], chunks: &[(Vec<u64>, PendingChunk)], esize: usize) -> Result<Vec<Vec<u8>>> {
+fn encode_all(
+    steps: &[FilterStep],
+    chunks: &[(Vec<u64>, PendingChunk)],
+    esize: usize,
+) -> Result<Vec<Vec<u8>>> {
     chunks
         .iter()
         .map(|(_, c)| {
