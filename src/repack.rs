@@ -230,13 +230,12 @@ impl Copier<'_, '_> {
         }
         check_copyable(&t, d.path())?;
         if d.is_null() {
-            return Err(Error::unsupported(
-                0,
-                format!(
-                    "{}: datasets with a null dataspace cannot be repacked yet",
-                    d.path()
-                ),
-            ));
+            let w = parent
+                .new_dataset_typed(name, t.clone(), &[])
+                .null_space()
+                .create()?;
+            copy_attrs(d.attrs()?, &|a| set_dataset_attr(&w, a))?;
+            return Ok(());
         }
         let shape = d.shape().to_vec();
         let mut b = parent.new_dataset_typed(name, t.clone(), &shape);

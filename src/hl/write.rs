@@ -196,6 +196,47 @@ impl FileWriter {
         Self::on(Box::new(f), options)
     }
 
+    /// Opens an existing file for reading and writing (h5py's `r+`): its
+    /// objects can be read through [`crate::File`] and changed or extended
+    /// here; changed metadata is written after the current end of the file
+    /// at each commit (copy on write), data already there is left in place.
+    pub fn open_rw(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let reader = crate::File::open(path)?;
+        if reader.superblock().flags & crate::format::superblock::FLAG_WRITE_ACCESS != 0 {
+            return Err(Error::wrong_use(format!(
+                "{} is marked as open for writing by another program",
+                path.display()
+            )));
+        }
+        let model = crate::write::load::load(&reader)?;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| {
+                Error::new(
+                    crate::ErrorKind::Io,
+                    format!("cannot open {} for writing: {e}", path.display()),
+                )
+            })?;
+        let state = State::open_existing(Box::new(f), model, reader.superblock())?;
+        Ok(FileWriter {
+            state: Arc::new(Mutex::new(Some(state))),
+        })
+    }
+
+    /// Opens the file at `path` for reading and writing, creating it when it
+    /// does not exist (h5py's `a`).
+    pub fn append(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if path.exists() {
+            Self::open_rw(path)
+        } else {
+            Self::create_new(path)
+        }
+    }
+
     /// A file built in memory; [`into_bytes`](Self::into_bytes) returns it.
     pub fn in_memory() -> Result<Self> {
         Self::on(Box::new(Vec::<u8>::new()), CreateOptions::default())
@@ -226,6 +267,26 @@ impl FileWriter {
     /// The existing group at `path`.
     pub fn group(&self, path: &str) -> Result<GroupWriter> {
         self.root().group(path)
+    }
+
+    /// The existing dataset at absolute `path`.
+    pub fn dataset(&self, path: &str) -> Result<DatasetWriter> {
+        let (parent, name) = match path.trim_end_matches('/').rsplit_once('/') {
+            Some((p, n)) => (if p.is_empty() { "/" } else { p }, n),
+            None => ("/", path),
+        };
+        let g = self.group(parent)?;
+        let node = with(&self.state, |s| match find_link(s, g.node, name) {
+            Some(LinkTo::Hard(id)) if matches!(s.model.nodes[id].kind, NodeKind::Dataset(_)) => {
+                Ok(id)
+            }
+            _ => Err(Error::not_found(format!("no dataset {path}"))),
+        })?;
+        Ok(DatasetWriter {
+            state: self.state.clone(),
+            node,
+            path: path.to_string(),
+        })
     }
 
     /// Commits: after this returns, the file holds everything written so far
@@ -548,6 +609,7 @@ impl GroupWriter {
             layout: LayoutChoice::Contiguous,
             filters: Vec::new(),
             fill: None,
+            null_space: false,
         }
     }
 
@@ -565,6 +627,7 @@ impl GroupWriter {
                 filters: Vec::new(),
                 fill: None,
                 vlen: Some(values.iter().map(|s| s.to_string()).collect()),
+                null_space: false,
             })),
             attrs: Vec::new(),
         };
@@ -669,9 +732,19 @@ pub struct DatasetBuilder {
     layout: LayoutChoice,
     filters: Vec<FilterDescription>,
     fill: Option<Vec<u8>>,
+    null_space: bool,
 }
 
 impl DatasetBuilder {
+    /// A dataset with a null dataspace (no shape and no elements, like an
+    /// HDF5 "empty" dataset).
+    pub fn null_space(mut self) -> Self {
+        self.null_space = true;
+        self.shape.clear();
+        self.layout = LayoutChoice::Contiguous;
+        self
+    }
+
     /// Maximum shape; `None` entries are unlimited (needs chunks).
     pub fn maxshape(mut self, maxshape: &[Option<u64>]) -> Self {
         self.maxshape = Some(maxshape.to_vec());
@@ -860,6 +933,7 @@ impl DatasetBuilder {
                 filters: self.filters,
                 fill: self.fill,
                 vlen: None,
+                null_space: self.null_space,
             })),
             attrs: Vec::new(),
         };

@@ -214,7 +214,8 @@ fn dataspace_of(shape: Option<&[u64]>, max: Option<&[u64]>) -> Dataspace {
         Some(d) => Dataspace {
             kind: DataspaceKind::Simple,
             dims: d.to_vec(),
-            max_dims: max.filter(|m| *m != d).map(<[u64]>::to_vec),
+            // libhdf5 (and VTK) always store the maximum dimensions.
+            max_dims: Some(max.unwrap_or(d).to_vec()),
         },
     }
 }
@@ -253,10 +254,11 @@ fn attribute_message(
     })
 }
 
-/// Builds the commit image of `model` for a file whose data ends at `eof`,
-/// with its superblock at `superblock_offset` (0, or after a userblock).
-pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> Result<CommitImage> {
-    let _ = superblock_offset;
+/// Builds the commit image of `model` for a file whose data ends at `eof`;
+/// `superblock_version` is 0 (new files, files that had v0/v1) or 2 (files
+/// opened for writing that had a v2/v3 superblock: its 48 bytes are
+/// rewritten in place, so nothing after it is touched).
+pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> Result<CommitImage> {
     let mut alloc = Alloc {
         next: eof.div_ceil(8) * 8,
     };
@@ -564,6 +566,9 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_offset: u64) -> R
     }
 
     let superblock = match symtabs.get(&0) {
+        _ if superblock_version >= 2 => {
+            superblock::encode_v2(sizes, 2, 0, new_eof, header_addr[0], UNDEFINED)
+        }
         Some(root) => superblock::encode_v0(
             sizes,
             new_eof,
@@ -708,7 +713,12 @@ fn messages(
             out.push(MessageToWrite {
                 kind: msg::DATASPACE,
                 flags: 0,
-                data: dataspace_of(Some(&d.dims), d.max_dims.as_deref()).encode(sizes),
+                data: if d.null_space {
+                    dataspace_of(None, None)
+                } else {
+                    dataspace_of(Some(&d.dims), d.max_dims.as_deref())
+                }
+                .encode(sizes),
             });
             out.push(MessageToWrite {
                 kind: msg::DATATYPE,

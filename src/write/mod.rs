@@ -7,6 +7,7 @@
 //! commit; dropping a writer commits too.
 
 pub mod commit;
+pub mod load;
 pub mod model;
 
 use crate::error::{Error, Result};
@@ -28,6 +29,9 @@ pub struct State {
     pub eof: u64,
     /// Where the superblock sits (after a userblock, if any).
     pub superblock_offset: u64,
+    /// Superblock version written at commits: 0, or 2 for files opened for
+    /// writing that had a version 2 or 3 superblock.
+    pub superblock_version: u8,
 }
 
 /// Most bytes of partly written chunks held in memory per dataset.
@@ -57,12 +61,40 @@ impl State {
             target,
             sizes,
             model,
-            eof: userblock + crate::format::superblock::encoded_len_v0(sizes),
+            eof: crate::format::superblock::encoded_len_v0(sizes),
             superblock_offset: userblock,
+            superblock_version: 0,
         };
         s.target.set_len(0)?;
         s.commit()?;
         Ok(s)
+    }
+
+    /// An existing file's state: `model` loaded from it, new data and
+    /// metadata going after its current end.
+    pub fn open_existing(
+        target: Box<dyn WriteAt + Send + Sync>,
+        model: Model,
+        superblock: &crate::format::superblock::Superblock,
+    ) -> Result<Self> {
+        if superblock.sizes != Sizes::default() {
+            return Err(Error::unsupported(
+                superblock.offset,
+                format!(
+                    "writing to a file with {}-byte offsets and {}-byte lengths (only 8/8 is written)",
+                    superblock.sizes.offset, superblock.sizes.length
+                ),
+            ));
+        }
+        let len = target.len()?;
+        Ok(State {
+            target,
+            sizes: superblock.sizes,
+            model,
+            eof: len.saturating_sub(superblock.offset),
+            superblock_offset: superblock.offset,
+            superblock_version: if superblock.version >= 2 { 2 } else { 0 },
+        })
     }
 
     /// Access to the target (for reading back stored chunks).
@@ -105,6 +137,11 @@ impl State {
         if d.vlen.is_some() {
             return Err(Error::wrong_use(
                 "variable-length string datasets are written whole with write_strings",
+            ));
+        }
+        if d.null_space {
+            return Err(Error::wrong_use(
+                "a dataset with a null dataspace holds no elements",
             ));
         }
         sel.check(&d.dims)?;
@@ -421,7 +458,56 @@ impl State {
         };
         chunks.retain(|c, _| inside(c));
         pending.retain(|c, _| inside(c));
+        // Chunks the new edge cuts through keep only their inside part: the
+        // rest must read as the fill value if the dataset grows again.
+        let chunk_dims = chunk_dims.clone();
+        let cut: Vec<Vec<u64>> = chunks
+            .keys()
+            .chain(pending.keys())
+            .filter(|c| {
+                c.iter()
+                    .zip(&chunk_dims)
+                    .zip(new_dims)
+                    .any(|((c, cd), n)| (c + 1) * cd > *n)
+            })
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let shrinks = new_dims.iter().zip(&d.dims).any(|(n, o)| n < o);
         d.dims = new_dims.to_vec();
+        if !shrinks {
+            return Ok(());
+        }
+        let esize = d.datatype.size as usize;
+        let fill = d.fill.clone().unwrap_or_else(|| vec![0; esize]);
+        for coords in cut {
+            let mut chunk = self.take_pending(id, &coords)?;
+            let rank = chunk_dims.len();
+            let origin: Vec<u64> = coords
+                .iter()
+                .zip(&chunk_dims)
+                .map(|(c, cd)| c * cd)
+                .collect();
+            let n: u64 = chunk_dims.iter().product();
+            let mut idx = vec![0u64; rank];
+            for e in 0..n as usize {
+                if (0..rank).any(|k| origin[k] + idx[k] >= new_dims[k]) {
+                    chunk.data[e * esize..(e + 1) * esize].copy_from_slice(&fill);
+                }
+                for k in (0..rank).rev() {
+                    idx[k] += 1;
+                    if idx[k] < chunk_dims[k] {
+                        break;
+                    }
+                    idx[k] = 0;
+                }
+            }
+            chunk.dirty = true;
+            if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage {
+                pending.insert(coords, chunk);
+            }
+        }
         Ok(())
     }
 
@@ -449,7 +535,7 @@ impl State {
                 self.store_chunks(id, dirty, true)?;
             }
         }
-        let image = commit::build(&self.model, self.sizes, self.eof, self.superblock_offset)?;
+        let image = commit::build(&self.model, self.sizes, self.eof, self.superblock_version)?;
         self.target
             .write_all_at(self.superblock_offset + image.start, &image.bytes)?;
         self.target.sync()?;

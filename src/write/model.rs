@@ -140,6 +140,8 @@ pub struct DatasetNode {
     /// Values of a variable-length string dataset, kept in memory and stored
     /// with the metadata at each commit.
     pub vlen: Option<Vec<String>>,
+    /// A null dataspace: no shape, no elements.
+    pub null_space: bool,
 }
 
 /// A group or a dataset.
