@@ -221,14 +221,6 @@ impl Copier<'_, '_> {
 
     fn copy_dataset(&mut self, d: &Dataset, parent: &GroupWriter, name: &str) -> Result<()> {
         let t = d.dtype().clone();
-        if is_vlen_string(&t) {
-            let v = d.read_strings()?;
-            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-            let w = parent.write_vlen_strings(name, &refs)?;
-            copy_attrs(d.attrs()?, &|a| set_dataset_attr(&w, a))?;
-            return Ok(());
-        }
-        check_copyable(&t, d.path())?;
         if d.is_null() {
             let w = parent
                 .new_dataset_typed(name, t.clone(), &[])
@@ -237,6 +229,14 @@ impl Copier<'_, '_> {
             copy_attrs(d.attrs()?, &|a| set_dataset_attr(&w, a))?;
             return Ok(());
         }
+        if is_vlen_string(&t) {
+            let v = d.read_strings()?;
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            let w = parent.write_vlen_strings(name, &refs)?;
+            copy_attrs(d.attrs()?, &|a| set_dataset_attr(&w, a))?;
+            return Ok(());
+        }
+        check_copyable(&t, d.path())?;
         let shape = d.shape().to_vec();
         let mut b = parent.new_dataset_typed(name, t.clone(), &shape);
         let maxshape = d.maxshape();

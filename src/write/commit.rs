@@ -83,6 +83,8 @@ struct SymtabPlan {
     heap_header: u64,
     heap_data: u64,
     heap_bytes: Vec<u8>,
+    /// Offset of the data segment's free block (as libhdf5 writes it).
+    heap_free: u64,
     /// Name offsets in the heap, by link index.
     name_offsets: Vec<u64>,
     /// Soft link value offsets in the heap, by link index.
@@ -282,6 +284,7 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
                     });
                 }
                 let heap_bytes = heap.finish();
+                let heap_free = heap.free_list_offset();
                 let heap_header = alloc.take(local_heap::encoded_len(sizes));
                 let heap_data = alloc.take(heap_bytes.len() as u64);
                 let mut order: Vec<usize> = (0..g.links.len()).collect();
@@ -309,6 +312,7 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
                         heap_header,
                         heap_data,
                         heap_bytes,
+                        heap_free,
                         name_offsets,
                         value_offsets,
                         snods,
@@ -364,6 +368,17 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
         header_addr[id] = alloc.take(object_header::encoded_len_v1(&msgs));
     }
     let new_eof = alloc.next;
+    // Object reference counts: the number of hard links to each object.
+    let mut ref_counts = vec![0u32; model.nodes.len()];
+    for node in &model.nodes {
+        if let NodeKind::Group(g) = &node.kind {
+            for l in &g.links {
+                if let LinkTo::Hard(c) = l.target {
+                    ref_counts[c] = ref_counts[c].saturating_add(1);
+                }
+            }
+        }
+    }
 
     // Encode everything into one buffer.
     let mut bytes = vec![0u8; (new_eof - start) as usize];
@@ -385,7 +400,7 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
         };
         put(
             p.heap_header,
-            &local_heap::encode(sizes, p.heap_bytes.len() as u64, UNDEFINED, p.heap_data),
+            &local_heap::encode(sizes, p.heap_bytes.len() as u64, p.heap_free, p.heap_data),
         )?;
         put(p.heap_data, &p.heap_bytes)?;
         for (addr, members) in &p.snods {
@@ -562,7 +577,10 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
             continue;
         }
         let msgs = messages(model, id, sizes, &symtabs, &dsets, &vlen, &header_addr)?;
-        put(header_addr[id], &object_header::encode_v1(&msgs, 1)?)?;
+        put(
+            header_addr[id],
+            &object_header::encode_v1(&msgs, ref_counts[id].max(1))?,
+        )?;
     }
 
     let superblock = match symtabs.get(&0) {
@@ -659,7 +677,8 @@ fn messages(
                     kind: msg::LINK_INFO,
                     flags: 0,
                     data: LinkInfo {
-                        max_creation_index: Some(g.links.len().saturating_sub(1) as u64),
+                        // libhdf5 stores the next creation order to hand out.
+                        max_creation_index: Some(g.links.len() as u64),
                         fractal_heap_address: UNDEFINED,
                         name_index_address: UNDEFINED,
                         creation_order_index_address: None,
