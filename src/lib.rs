@@ -60,3 +60,8 @@ pub use hl::{dtype_name, Attribute, Dataset, File, Group, LayoutKind, Link, Obje
 pub use read::convert::H5Type;
 #[cfg(feature = "std")]
 pub use read::selection::Hyperslab;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
