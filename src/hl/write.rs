@@ -295,6 +295,15 @@ impl FileWriter {
         with(&self.state, State::commit)
     }
 
+    /// Commits on its own during writes whenever `every` has passed since
+    /// the last commit (`None`: only on `flush`, `close` and drop).
+    pub fn set_auto_commit(&self, every: Option<std::time::Duration>) -> Result<()> {
+        with(&self.state, |s| {
+            s.auto_commit = every;
+            Ok(())
+        })
+    }
+
     /// Commits and closes the file.
     pub fn close(self) -> Result<()> {
         let mut g = lock(&self.state)?;

@@ -32,6 +32,9 @@ pub struct State {
     /// Superblock version written at commits: 0, or 2 for files opened for
     /// writing that had a version 2 or 3 superblock.
     pub superblock_version: u8,
+    /// Commit on writes once this much time has passed since the last commit.
+    pub auto_commit: Option<std::time::Duration>,
+    last_commit: std::time::Instant,
 }
 
 /// Most bytes of partly written chunks held in memory per dataset.
@@ -64,6 +67,8 @@ impl State {
             eof: crate::format::superblock::encoded_len_v0(sizes),
             superblock_offset: userblock,
             superblock_version: 0,
+            auto_commit: None,
+            last_commit: std::time::Instant::now(),
         };
         s.target.set_len(0)?;
         s.commit()?;
@@ -94,6 +99,8 @@ impl State {
             eof: len.saturating_sub(superblock.offset),
             superblock_offset: superblock.offset,
             superblock_version: if superblock.version >= 2 { 2 } else { 0 },
+            auto_commit: None,
+            last_commit: std::time::Instant::now(),
         })
     }
 
@@ -133,6 +140,16 @@ impl State {
     /// Writes `data` (file byte layout, row-major over `sel.count`) into the
     /// selected part of dataset `id`.
     pub fn write_raw(&mut self, id: NodeId, sel: &Hyperslab, data: &[u8]) -> Result<()> {
+        self.write_raw_now(id, sel, data)?;
+        if let Some(every) = self.auto_commit {
+            if self.last_commit.elapsed() >= every {
+                self.commit()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_raw_now(&mut self, id: NodeId, sel: &Hyperslab, data: &[u8]) -> Result<()> {
         let d = self.dataset(id)?;
         if d.vlen.is_some() {
             return Err(Error::wrong_use(
@@ -543,6 +560,7 @@ impl State {
             .write_all_at(self.superblock_offset, &image.superblock)?;
         self.target.sync()?;
         self.eof = image.eof;
+        self.last_commit = std::time::Instant::now();
         Ok(())
     }
 
