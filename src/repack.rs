@@ -155,11 +155,8 @@ impl Copier<'_, '_> {
             match l.target {
                 LinkTarget::Soft { path: t } => dst.link_soft(&l.name, &t)?,
                 LinkTarget::External { file, path: t } => dst.link_external(&l.name, &file, &t)?,
-                LinkTarget::UserDefined { link_type, .. } => {
-                    return Err(Error::unsupported(
-                        0,
-                        format!("{path}: user-defined link type {link_type}"),
-                    ))
+                LinkTarget::UserDefined { link_type, data } => {
+                    dst.link_user_defined(&l.name, link_type, &data)?
                 }
                 LinkTarget::Hard { address } => {
                     if let Some(first) = self.seen.get(&address) {

@@ -173,10 +173,20 @@ fn auto_commit_makes_writes_durable_without_flush() {
     let path = temp("auto.h5");
     let f = FileWriter::create(&path).unwrap();
     f.set_auto_commit(Some(std::time::Duration::ZERO)).unwrap();
-    let d = f.root().new_dataset::<u32>("x", &[4]).chunks(&[2]).create().unwrap();
+    let d = f
+        .root()
+        .new_dataset::<u32>("x", &[4])
+        .chunks(&[2])
+        .create()
+        .unwrap();
     d.write(&[1u32, 2, 3, 4]).unwrap();
     // Not closed: the file on disk already holds the dataset and its data.
-    let v: Vec<u32> = File::open(&path).unwrap().dataset("/x").unwrap().read().unwrap();
+    let v: Vec<u32> = File::open(&path)
+        .unwrap()
+        .dataset("/x")
+        .unwrap()
+        .read()
+        .unwrap();
     assert_eq!(v, [1, 2, 3, 4]);
     std::mem::forget(f);
 }

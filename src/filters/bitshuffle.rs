@@ -18,6 +18,7 @@
 //! follow uncompressed.
 
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -82,6 +83,121 @@ pub(crate) fn decode(input: &[u8], client_data: &[u32], max_bytes: usize) -> Res
             ErrorKind::Malformed,
             format!("bitshuffle: expected compression 0 (none) or 2 (lz4), found {other}"),
         )),
+    }
+}
+
+/// Encodes a chunk as the bitshuffle filter does with `client_data` (see the
+/// module docs). Client data 2, the element size, falls back to
+/// `element_size` when absent or 0, as the filter's "set local" callback
+/// would fill it in; a reader needs it stored in the pipeline.
+pub(crate) fn encode(input: &[u8], client_data: &[u32], element_size: usize) -> Result<Vec<u8>> {
+    let element_size = match client_data.get(2) {
+        Some(&size) if size > 0 => size as usize,
+        _ => element_size,
+    };
+    if element_size == 0 {
+        return Err(Error::wrong_use("bitshuffle: element size 0"));
+    }
+    let n_elements = input.len() / element_size;
+    if n_elements * element_size != input.len() {
+        return Err(Error::wrong_use(format!(
+            "bitshuffle: expected a whole number of {element_size}-byte elements, got {} bytes",
+            input.len()
+        )));
+    }
+    let block_elements = client_data.get(3).map_or(0, |&b| b as usize);
+    let block_elements = checked_block_size(block_elements, element_size)
+        .map_err(|err| Error::wrong_use(String::from(err.message())))?;
+    match client_data.get(4).copied().unwrap_or(COMPRESSION_NONE) {
+        COMPRESSION_NONE => {
+            let mut out = Vec::with_capacity(input.len());
+            let mut blocks = input.chunks_exact(element_size * BLOCK_MULTIPLE);
+            for block in block_lengths(n_elements, block_elements) {
+                let elements = blocks.by_ref().take(block / BLOCK_MULTIPLE);
+                shuffle_block(elements, element_size, block, &mut out);
+            }
+            out.extend_from_slice(blocks.remainder());
+            Ok(out)
+        }
+        COMPRESSION_LZ4 => {
+            let block_bytes = block_elements
+                .checked_mul(element_size)
+                .and_then(|b| u32::try_from(b).ok())
+                .ok_or_else(|| {
+                    Error::wrong_use(format!(
+                        "bitshuffle: block of {block_elements} elements of {element_size} bytes exceeds 4 GiB"
+                    ))
+                })?;
+            let total = u64::try_from(input.len())
+                .map_err(|_| Error::wrong_use("bitshuffle: chunk larger than 2^64 bytes"))?;
+            let mut out = Vec::with_capacity(LZ4_HEADER_BYTES + input.len() + input.len() / 64);
+            out.extend_from_slice(&total.to_be_bytes());
+            out.extend_from_slice(&block_bytes.to_be_bytes());
+            let mut encoder = lz4::BlockEncoder::new();
+            let mut shuffled = Vec::new();
+            let mut blocks = input.chunks_exact(element_size * BLOCK_MULTIPLE);
+            for block in block_lengths(n_elements, block_elements) {
+                shuffled.clear();
+                let elements = blocks.by_ref().take(block / BLOCK_MULTIPLE);
+                shuffle_block(elements, element_size, block, &mut shuffled);
+                // Unlike the HDF5 LZ4 filter, bitshuffle never stores a
+                // block raw: its decoder always runs LZ4.
+                let size_at = out.len();
+                out.extend_from_slice(&[0; 4]);
+                encoder.encode(&shuffled, &mut out);
+                let compressed = u32::try_from(out.len() - size_at - 4).map_err(|_| {
+                    Error::wrong_use("bitshuffle: compressed block exceeds 4 GiB")
+                })?;
+                if let Some(field) = out.get_mut(size_at..size_at + 4) {
+                    field.copy_from_slice(&compressed.to_be_bytes());
+                }
+            }
+            out.extend_from_slice(blocks.remainder());
+            Ok(out)
+        }
+        other => Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("bitshuffle: encoding with compression {other} is not implemented (0: none, 2: lz4)"),
+        )),
+    }
+}
+
+/// Bit-transposes one block of `n_elements` elements, given as groups of 8
+/// elements, appending `n_elements * element_size` bytes to `out`: the
+/// inverse of [`unshuffle_block`].
+fn shuffle_block<'a>(
+    groups: impl Iterator<Item = &'a [u8]>,
+    element_size: usize,
+    n_elements: usize,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    let row_bytes = n_elements / BLOCK_MULTIPLE;
+    out.resize(start + n_elements * element_size, 0);
+    let Some(block_out) = out.get_mut(start..) else {
+        return;
+    };
+    for (group_index, group) in groups.enumerate() {
+        for byte_index in 0..element_size {
+            // Byte k of `bytes`: byte `byte_index` of element k of the group.
+            let mut bytes = [0u8; 8];
+            for (dst, &src) in bytes
+                .iter_mut()
+                .zip(group.iter().skip(byte_index).step_by(element_size))
+            {
+                *dst = src;
+            }
+            // Byte k of the transpose: bit k of those bytes, element e at
+            // bit e, which goes to row `8 * byte_index + k`.
+            let bits = transpose_8x8(u64::from_le_bytes(bytes)).to_le_bytes();
+            let rows = block_out
+                .iter_mut()
+                .skip(8 * byte_index * row_bytes + group_index)
+                .step_by(row_bytes.max(1));
+            for (dst, &byte) in rows.zip(bits.iter()) {
+                *dst = byte;
+            }
+        }
     }
 }
 
@@ -340,7 +456,78 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::LimitExceeded);
     }
 
+    #[test]
+    fn encodes_corpus_chunks() {
+        let values = arange_f32();
+        let plain = encode(&values, &[0, 4, 4, 8, 0], 4).unwrap();
+        assert_eq!(plain, CORPUS_FLOAT32_BS8);
+        let lz4 = encode(&values, &[0, 4, 4, 8, 2], 4).unwrap();
+        // Same header and tail; the LZ4 blocks may differ from liblz4's.
+        assert_eq!(lz4[..12], CORPUS_FLOAT32_BS8_LZ4[..12]);
+        assert_eq!(lz4[lz4.len() - 16..], CORPUS_FLOAT32_BS8_LZ4[55..]);
+        assert_eq!(decode(&lz4, &[0, 4, 4, 8, 2], 1024).unwrap(), values);
+    }
+
+    #[test]
+    fn encodes_small_and_empty_chunks() {
+        for client in [[0, 4, 0, 0, 0], [0, 4, 0, 0, 2], [0, 4, 0, 16, 2]] {
+            for n in [0usize, 1, 7, 8, 9, 17] {
+                let data: Vec<u8> = (0..n as u8 * 2).collect();
+                let encoded = encode(&data, &client, 2).unwrap();
+                let mut stored = client;
+                stored[2] = 2;
+                assert_eq!(
+                    decode(&encoded, &stored, 1024).unwrap(),
+                    data,
+                    "{client:?}, {n}"
+                );
+            }
+        }
+        // One byte, element size 1: stored as is after the header.
+        assert_eq!(encode(&[5], &[0, 4, 1, 0, 0], 1).unwrap(), [5]);
+        let lz4 = encode(&[5], &[0, 4, 1, 0, 2], 1).unwrap();
+        assert_eq!(lz4[..8], 1u64.to_be_bytes());
+        assert_eq!(lz4[12..], [5]);
+    }
+
+    #[test]
+    fn encode_errors() {
+        let err = encode(&[0; 7], &[0, 4, 4, 0, 0], 4).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongUse);
+        let err = encode(&[0; 8], &[0, 4, 4, 12, 0], 4).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongUse);
+        let err = encode(&[0; 8], &[0, 4, 4, 0, 3], 4).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert!(encode(&[0; 8], &[0, 4, 0, 0, 0], 0).is_err());
+    }
+
     proptest! {
+        #[test]
+        fn encode_round_trips(
+            element_size in 1usize..10,
+            n in 0usize..600,
+            block_eighths in 0usize..6,
+            lz4 in any::<bool>(),
+            compressible in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let data: Vec<u8> = (0..n * element_size)
+                .map(|i| if compressible {
+                    (i / element_size / 3) as u8
+                } else {
+                    (seed.wrapping_mul(i as u64 + 1) >> 13) as u8
+                })
+                .collect();
+            let client_block = block_eighths * 8;
+            let client = [0, 4, element_size as u32, client_block as u32, if lz4 { 2 } else { 0 }];
+            let encoded = encode(&data, &client, element_size).unwrap();
+            if !lz4 {
+                let block = checked_block_size(client_block, element_size).unwrap();
+                prop_assert_eq!(&encoded, &shuffle_reference(&data, element_size, block));
+            }
+            prop_assert_eq!(decode(&encoded, &client, 1 << 20).unwrap(), data);
+        }
+
         #[test]
         fn unshuffle_inverts_reference(
             element_size in 1usize..10,

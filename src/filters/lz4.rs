@@ -15,6 +15,12 @@
 //! by following bytes while they are 255 when the nibble is 15), the
 //! literals, then a little-endian 16-bit match distance. The last command
 //! has literals only.
+//!
+//! The encoder follows the block format's end rules, which liblz4's
+//! decoders rely on: the last 5 bytes are literals, and no match starts in
+//! the last 12 bytes. The plugin's decoder treats a block whose compressed
+//! size equals its size as stored, so the encoder stores a block raw
+//! whenever LZ4 does not make it smaller.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -28,6 +34,160 @@ const HEADER_BYTES: usize = 12;
 
 /// The shortest LZ4 match.
 const MIN_MATCH: usize = 4;
+/// The farthest match: the distance field has 16 bits.
+const MAX_DISTANCE: usize = 0xffff;
+/// A block ends with at least this many literals (`LASTLITERALS`).
+const LAST_LITERALS: usize = 5;
+/// No match starts in the last this many bytes of a block (`MFLIMIT`).
+const MATCH_FIND_LIMIT: usize = 12;
+/// Bits of the match finder's hash of 4 bytes.
+const HASH_BITS: u32 = 13;
+/// The plugin's block size when client data 0 is 0 or absent (1 GiB).
+const DEFAULT_BLOCK_BYTES: u32 = 1 << 30;
+
+/// Encodes a chunk as the HDF5 LZ4 filter does, cutting it into blocks of
+/// `block_bytes` (client data 0; 0 means the plugin's default of 1 GiB).
+///
+/// Only input longer than 16 EiB could fail; the result is `Ok` otherwise.
+pub(crate) fn encode_hdf5(input: &[u8], block_bytes: u32) -> Result<Vec<u8>> {
+    let total = u64::try_from(input.len())
+        .map_err(|_| Error::wrong_use("lz4: chunk larger than 2^64 bytes"))?;
+    let block_bytes = if block_bytes == 0 {
+        DEFAULT_BLOCK_BYTES
+    } else {
+        block_bytes
+    };
+    // As the plugin does, a block size larger than the data means one block
+    // of exactly the data (which fits in the `u32`).
+    let block_bytes = usize::try_from(block_bytes)
+        .unwrap_or(usize::MAX)
+        .min(input.len());
+    let mut out = Vec::with_capacity(HEADER_BYTES + input.len() + input.len() / 64 + 16);
+    out.extend_from_slice(&total.to_be_bytes());
+    out.extend_from_slice(&(block_bytes as u32).to_be_bytes());
+    let mut encoder = BlockEncoder::new();
+    for block in input.chunks(block_bytes.max(1)) {
+        let size_at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        encoder.encode(block, &mut out);
+        let mut compressed = out.len() - size_at - 4;
+        if compressed >= block.len() {
+            out.truncate(size_at + 4);
+            out.extend_from_slice(block);
+            compressed = block.len();
+        }
+        // `compressed <= block.len() <= block_bytes`, which came from a `u32`.
+        if let Some(field) = out.get_mut(size_at..size_at + 4) {
+            field.copy_from_slice(&(compressed as u32).to_be_bytes());
+        }
+    }
+    Ok(out)
+}
+
+/// A greedy LZ4 block compressor; its hash table is reused across blocks.
+pub(crate) struct BlockEncoder {
+    /// Positions in the current block plus one; 0 is an empty slot.
+    table: Vec<u32>,
+}
+
+impl BlockEncoder {
+    pub(crate) fn new() -> Self {
+        BlockEncoder {
+            table: alloc::vec![0; 1 << HASH_BITS],
+        }
+    }
+
+    /// Appends `input` as one LZ4 block to `out`. Blocks of 4 GiB or more
+    /// are stored as literals only.
+    pub(crate) fn encode(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.table.fill(0);
+        let mut literal_start = 0usize;
+        let mut pos = 0usize;
+        // Matches end before the last literals and start before the limit.
+        let match_end_limit = input.len().saturating_sub(LAST_LITERALS);
+        let search_end = if u32::try_from(input.len()).is_ok() {
+            input.len().saturating_sub(MATCH_FIND_LIMIT - 1)
+        } else {
+            0
+        };
+        while pos < search_end {
+            let Some(prefix) = input.get(pos..pos + MIN_MATCH) else {
+                break;
+            };
+            // `pos < 2^32 - 1`, checked with `search_end`.
+            let slot = self
+                .table
+                .get_mut(hash4(prefix))
+                .map(|slot| core::mem::replace(slot, pos as u32 + 1));
+            let candidate = match slot.and_then(|c| (c as usize).checked_sub(1)) {
+                Some(c) if c < pos && pos - c <= MAX_DISTANCE => c,
+                _ => {
+                    pos += 1;
+                    continue;
+                }
+            };
+            let len = match_len(input, candidate, pos, match_end_limit - pos);
+            if len < MIN_MATCH {
+                pos += 1;
+                continue;
+            }
+            let literals = input.get(literal_start..pos).unwrap_or(&[]);
+            push_sequence(out, literals, Some((pos - candidate, len)));
+            pos += len;
+            literal_start = pos;
+        }
+        push_sequence(out, input.get(literal_start..).unwrap_or(&[]), None);
+    }
+}
+
+fn hash4(prefix: &[u8]) -> usize {
+    let mut value = 0u32;
+    for &byte in prefix {
+        value = value << 8 | u32::from(byte);
+    }
+    (value.wrapping_mul(0x9e37_79b1) >> (32 - HASH_BITS)) as usize
+}
+
+/// How many bytes from `pos` on equal those from `candidate` on, at most
+/// `max_len` (`candidate < pos`; the two ranges may overlap).
+fn match_len(input: &[u8], candidate: usize, pos: usize, max_len: usize) -> usize {
+    match (input.get(candidate..), input.get(pos..)) {
+        (Some(earlier), Some(here)) => earlier
+            .iter()
+            .zip(here)
+            .take(max_len)
+            .take_while(|(a, b)| a == b)
+            .count(),
+        _ => 0,
+    }
+}
+
+/// Appends one command: the literals, then the match `(distance, length)`
+/// unless this is the last command.
+fn push_sequence(out: &mut Vec<u8>, literals: &[u8], matched: Option<(usize, usize)>) {
+    let match_code = matched.map_or(0, |(_, len)| len - MIN_MATCH);
+    let token = (literals.len().min(15) as u8) << 4 | match_code.min(15) as u8;
+    out.push(token);
+    push_length_extension(out, literals.len());
+    out.extend_from_slice(literals);
+    if let Some((distance, _)) = matched {
+        // `distance <= MAX_DISTANCE`, 16 bits.
+        out.extend_from_slice(&(distance as u16).to_le_bytes());
+        push_length_extension(out, match_code);
+    }
+}
+
+/// The bytes after a length nibble of 15: `len - 15` as 255s and a rest.
+fn push_length_extension(out: &mut Vec<u8>, len: usize) {
+    let Some(mut rest) = len.checked_sub(15) else {
+        return;
+    };
+    while rest >= 255 {
+        out.push(255);
+        rest -= 255;
+    }
+    out.push(rest as u8);
+}
 
 /// Decodes a chunk written by the HDF5 LZ4 filter.
 pub(crate) fn decode_hdf5(input: &[u8], max_bytes: usize) -> Result<Vec<u8>> {
@@ -243,6 +403,110 @@ pub(crate) mod tests {
         0x00, 0x13, 0x2e, 0x08, 0x00, 0x13, 0x30, 0x08, 0x00, 0x13, 0x31, 0x08, //
         0x00, 0xa0, 0x32, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x33, 0x40, //
     ];
+
+    fn encode_block(data: &[u8]) -> Vec<u8> {
+        let mut block = Vec::new();
+        BlockEncoder::new().encode(data, &mut block);
+        block
+    }
+
+    /// Checks the end rules liblz4's decoders rely on, walking the block.
+    fn check_end_rules(block: &[u8], n: usize) {
+        let mut pos = 0;
+        let mut produced = 0;
+        loop {
+            let token = block[pos];
+            pos += 1;
+            let literals = read_length(block, &mut pos, usize::from(token >> 4)).unwrap();
+            pos += literals;
+            produced += literals;
+            if pos == block.len() {
+                break;
+            }
+            assert!(produced + MATCH_FIND_LIMIT <= n, "match starts too late");
+            pos += 2;
+            let len = read_length(block, &mut pos, usize::from(token & 15)).unwrap() + MIN_MATCH;
+            produced += len;
+            assert!(produced + LAST_LITERALS <= n, "match ends too late");
+        }
+        assert_eq!(produced, n);
+    }
+
+    fn round_trip(data: &[u8]) {
+        let block = encode_block(data);
+        check_end_rules(&block, data.len());
+        let mut out = vec![0xaa];
+        decode_block(&block, &mut out, data.len()).unwrap();
+        assert_eq!(out[1..], data[..]);
+        for block_bytes in [0, 1, 7, 64, 1000] {
+            let chunk = encode_hdf5(data, block_bytes).unwrap();
+            assert_eq!(decode_hdf5(&chunk, data.len()).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn encodes_small_inputs() {
+        assert_eq!(encode_block(&[]), [0x00]);
+        assert_eq!(encode_block(&[9]), [0x10, 9]);
+        // Too short for any match under the end rules.
+        assert_eq!(encode_block(&[0; 12]), literal_block(&[0; 12]));
+        for n in 0..40 {
+            round_trip(&vec![3u8; n]);
+        }
+        // The framing of an empty chunk: sizes 0, no blocks.
+        assert_eq!(encode_hdf5(&[], 0).unwrap(), [0; 12]);
+        assert_eq!(decode_hdf5(&[0; 12], 0).unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn encodes_corpus_values() {
+        let data: Vec<u8> = (0..20).flat_map(|i| f64::from(i).to_le_bytes()).collect();
+        let chunk = encode_hdf5(&data, 0).unwrap();
+        assert_eq!(chunk[..12], CORPUS_FLOAT64_CHUNK[..12]);
+        assert!(chunk.len() < data.len());
+        assert_eq!(decode_hdf5(&chunk, 1024).unwrap(), data);
+    }
+
+    #[test]
+    fn incompressible_blocks_are_stored() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let chunk = encode_hdf5(&data, 100).unwrap();
+        // Header, then 100 + 100 + 56 raw bytes, each with its size.
+        assert_eq!(chunk.len(), 12 + 3 * 4 + 256);
+        assert_eq!(chunk[8..16], [0, 0, 0, 100, 0, 0, 0, 100]);
+        assert_eq!(decode_hdf5(&chunk, 256).unwrap(), data);
+    }
+
+    #[test]
+    fn long_matches_and_far_distances() {
+        round_trip(&vec![0u8; 100_000]);
+        let mut far: Vec<u8> = (0..MAX_DISTANCE + 10)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        far.extend_from_within(..1000);
+        far.extend_from_within(20..2000);
+        round_trip(&far);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_data_round_trips(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5000)) {
+            round_trip(&data);
+        }
+
+        #[test]
+        fn compressible_data_round_trips(
+            alphabet in 1u8..5,
+            lengths in proptest::collection::vec(1usize..400, 0..60),
+        ) {
+            let data: Vec<u8> = lengths
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &n)| core::iter::repeat_n(i as u8 % alphabet, n))
+                .collect();
+            round_trip(&data);
+        }
+    }
 
     #[test]
     fn decodes_corpus_chunk() {

@@ -4,7 +4,11 @@
 //!
 //! h5py registers the filter as optional and gives up compressing a chunk
 //! when the output would not be smaller, so such chunks are stored raw with
-//! their mask bit set and never reach this decoder.
+//! their mask bit set and never reach this decoder. [`encode`] cannot set a
+//! mask bit, so it never gives up: data that does not shrink is written as
+//! literal runs only, a valid stream one byte in 32 longer than the data.
+//! h5py's decoder accepts any valid stream (it grows its output buffer
+//! until the stream fits).
 //!
 //! The stream is a sequence of commands, each starting with a control byte:
 //! - `000LLLLL`: a literal run of `L + 1` bytes follows;
@@ -18,6 +22,118 @@ use alloc::vec::Vec;
 use crate::error::{Error, ErrorKind, Result};
 
 use super::copy_back_reference;
+
+/// The longest literal run one control byte can announce.
+const MAX_LITERAL_RUN: usize = 32;
+/// The shortest back reference.
+const MIN_MATCH: usize = 3;
+/// The longest back reference: `7 + 255` in the length fields, plus 2.
+const MAX_MATCH: usize = 7 + 255 + 2;
+/// The farthest back reference: 13 bits of distance, plus 1.
+const MAX_DISTANCE: usize = 1 << 13;
+/// Bits of the match finder's hash of 3 bytes.
+const HASH_BITS: u32 = 14;
+
+/// Compresses `input` into an LZF stream that [`decode`] (and liblzf's
+/// `lzf_decompress`) turns back into `input`.
+///
+/// A greedy matcher: a hash table remembers the last position of each
+/// 3-byte prefix, and a match there is taken as long as it goes. Never
+/// longer than the literal-only stream, [`literal_only_len`] bytes.
+pub(crate) fn encode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(literal_only_len(input.len()));
+    // Positions plus one; 0 is an empty slot.
+    let mut table = alloc::vec![0usize; 1 << HASH_BITS];
+    let mut literal_start = 0usize;
+    let mut pos = 0usize;
+    while let Some(prefix) = input.get(pos..pos + MIN_MATCH) {
+        let slot = table
+            .get_mut(hash3(prefix))
+            .map(|slot| core::mem::replace(slot, pos + 1));
+        // Slots only hold earlier positions.
+        let candidate = match slot.and_then(|c| c.checked_sub(1)) {
+            Some(c) if c < pos && pos - c <= MAX_DISTANCE => c,
+            _ => {
+                pos += 1;
+                continue;
+            }
+        };
+        let len = match_len(input, candidate, pos, MAX_MATCH);
+        if len < MIN_MATCH {
+            pos += 1;
+            continue;
+        }
+        push_literals(&mut out, input.get(literal_start..pos).unwrap_or(&[]));
+        push_back_reference(&mut out, pos - candidate, len);
+        // Remember the match's last position too, so runs chain on.
+        let last = pos + len - 1;
+        if let Some(prefix) = input.get(last..last + MIN_MATCH) {
+            if let Some(slot) = table.get_mut(hash3(prefix)) {
+                *slot = last + 1;
+            }
+        }
+        pos += len;
+        literal_start = pos;
+    }
+    push_literals(&mut out, input.get(literal_start..).unwrap_or(&[]));
+    debug_assert!(out.len() <= literal_only_len(input.len()));
+    if out.len() > literal_only_len(input.len()) {
+        // Cannot happen (a reference is never longer than the bytes it
+        // replaces plus the control byte it saves), but cheap to guarantee.
+        out.clear();
+        push_literals(&mut out, input);
+    }
+    out
+}
+
+/// The length of the stream that stores `n` bytes as literal runs only.
+pub(crate) fn literal_only_len(n: usize) -> usize {
+    n + n.div_ceil(MAX_LITERAL_RUN)
+}
+
+fn hash3(prefix: &[u8]) -> usize {
+    let mut value = 0u32;
+    for &byte in prefix {
+        value = value << 8 | u32::from(byte);
+    }
+    (value.wrapping_mul(0x9e37_79b1) >> (32 - HASH_BITS)) as usize
+}
+
+/// How many bytes from `pos` on equal those from `candidate` on, at most
+/// `max_len` (`candidate < pos`; the two ranges may overlap).
+fn match_len(input: &[u8], candidate: usize, pos: usize, max_len: usize) -> usize {
+    match (input.get(candidate..), input.get(pos..)) {
+        (Some(earlier), Some(here)) => earlier
+            .iter()
+            .zip(here)
+            .take(max_len)
+            .take_while(|(a, b)| a == b)
+            .count(),
+        _ => 0,
+    }
+}
+
+fn push_literals(out: &mut Vec<u8>, literals: &[u8]) {
+    for run in literals.chunks(MAX_LITERAL_RUN) {
+        // `run.len()` is 1 to 32.
+        out.push((run.len() - 1) as u8);
+        out.extend_from_slice(run);
+    }
+}
+
+/// `distance` is 1 to [`MAX_DISTANCE`], `len` is [`MIN_MATCH`] to
+/// [`MAX_MATCH`].
+fn push_back_reference(out: &mut Vec<u8>, distance: usize, len: usize) {
+    let offset = distance - 1;
+    let high = (offset >> 8) as u8 & 0x1f;
+    let low = offset as u8;
+    let len_code = len - 2;
+    if len_code < 7 {
+        out.extend_from_slice(&[(len_code as u8) << 5 | high, low]);
+    } else {
+        out.extend_from_slice(&[0xe0 | high, (len_code - 7) as u8, low]);
+    }
+}
 
 /// Decompresses an LZF stream, first reserving `expected_bytes`; more than
 /// `max_bytes` of output is an error.
@@ -107,6 +223,72 @@ mod tests {
         0xe0, 0x49, 0x00, // back reference: length 7 + 73 + 2, distance 1
         0x01, 0x00, 0x00, // literal run of 2 bytes
     ];
+
+    fn round_trip(data: &[u8]) -> Vec<u8> {
+        let encoded = encode(data);
+        assert!(encoded.len() <= literal_only_len(data.len()));
+        let decoded = decode(&encoded, data.len(), data.len()).unwrap();
+        assert_eq!(decoded, data);
+        encoded
+    }
+
+    #[test]
+    fn encodes_small_inputs() {
+        assert_eq!(round_trip(&[]), Vec::<u8>::new());
+        assert_eq!(round_trip(&[7]), [0x00, 7]);
+        assert_eq!(round_trip(&[7, 7]), [0x01, 7, 7]);
+        // One literal, then a 3-byte reference at distance 1.
+        assert_eq!(round_trip(&[7, 7, 7, 7]), [0x00, 7, 0x20, 0x00]);
+    }
+
+    #[test]
+    fn encodes_corpus_values() {
+        // Whatever the matcher picks, the corpus values come back.
+        let encoded = round_trip(&CORPUS_INT8_DECODED);
+        assert!(encoded.len() < CORPUS_INT8_DECODED.len());
+    }
+
+    #[test]
+    fn long_runs_and_far_references() {
+        // Runs longer than one reference, and references at the largest
+        // distance.
+        let zeros = vec![0u8; 10_000];
+        assert!(round_trip(&zeros).len() < 200);
+        let mut far: Vec<u8> = (0..MAX_DISTANCE).map(|i| (i * 7 % 251) as u8).collect();
+        far.extend_from_within(..1000);
+        round_trip(&far);
+    }
+
+    #[test]
+    fn incompressible_data_is_literal_runs() {
+        // Bytes with no repeated 3-byte window.
+        let data: Vec<u8> = (0..=255u8).collect();
+        let encoded = round_trip(&data);
+        assert_eq!(encoded.len(), literal_only_len(256));
+        assert_eq!(encoded[0], 31);
+        assert_eq!(encoded[33], 31);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_data_round_trips(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5000)) {
+            round_trip(&data);
+        }
+
+        #[test]
+        fn compressible_data_round_trips(
+            alphabet in 1u8..5,
+            lengths in proptest::collection::vec(1usize..400, 0..60),
+        ) {
+            // Runs of a few symbols: long matches, overlapping references.
+            let data: Vec<u8> = lengths
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &n)| core::iter::repeat_n(i as u8 % alphabet, n))
+                .collect();
+            round_trip(&data);
+        }
+    }
 
     #[test]
     fn decodes_corpus_chunks() {

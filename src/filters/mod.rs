@@ -15,9 +15,9 @@
 //! | 3     | fletcher32  | yes    | yes    |
 //! | 5     | nbit        | yes    | no     |
 //! | 6     | scaleoffset | yes    | no     |
-//! | 32000 | lzf         | yes    | no     |
-//! | 32004 | lz4         | yes    | no     |
-//! | 32008 | bitshuffle  | yes (none or lz4) | no |
+//! | 32000 | lzf         | yes    | yes    |
+//! | 32004 | lz4         | yes    | yes    |
+//! | 32008 | bitshuffle  | yes (none or lz4) | yes (none or lz4) |
 //!
 //! Everything here uses only `core` and `alloc`. With the `std` feature,
 //! deflate goes through flate2's zlib-rs backend; without it, through
@@ -208,9 +208,14 @@ pub fn decode_chunk(
 
 /// Applies a pipeline forward, as a writer does: filter 0 first.
 ///
-/// Deflate (client data 0 is the level, 0-9; 6 when absent), shuffle and
-/// fletcher32 are supported; any other filter is an
-/// [`ErrorKind::Unsupported`] error. Every filter is applied (filter mask 0).
+/// Deflate (client data 0 is the level, 0-9; 6 when absent), shuffle,
+/// fletcher32, lzf, lz4 (client data 0 is the block size in bytes, 0 or
+/// absent for the plugin's 1 GiB) and bitshuffle (client data
+/// `[_, _, element size, block size, compression]`, compression 0 or 2 for
+/// LZ4; the element size falls back to `element_size`) are supported; any
+/// other filter is an [`ErrorKind::Unsupported`] error. Every filter is
+/// applied (filter mask 0): where h5py's LZF would give up on a chunk that
+/// does not shrink and store it raw, this writes a literal-only LZF stream.
 pub fn encode_chunk(steps: &[FilterStep], data: Vec<u8>, element_size: usize) -> Result<Vec<u8>> {
     if steps.len() > MAX_FILTERS {
         return Err(Error::wrong_use(format!(
@@ -238,6 +243,22 @@ pub fn encode_chunk(steps: &[FilterStep], data: Vec<u8>, element_size: usize) ->
                 shuffle::shuffle(data, size)
             }
             FilterId::Fletcher32 => fletcher32::append(data),
+            FilterId::Lzf => {
+                let packed = lzf::encode(&data);
+                buffers::give(data);
+                packed
+            }
+            FilterId::Lz4 => {
+                let block_bytes = step.client_data.first().copied().unwrap_or(0);
+                let packed = lz4::encode_hdf5(&data, block_bytes)?;
+                buffers::give(data);
+                packed
+            }
+            FilterId::Bitshuffle => {
+                let packed = bitshuffle::encode(&data, step.client_data, element_size)?;
+                buffers::give(data);
+                packed
+            }
             other => {
                 return Err(Error::new(
                     ErrorKind::Unsupported,

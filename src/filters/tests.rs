@@ -213,11 +213,46 @@ fn deflate_level_out_of_range() {
     );
 }
 
+#[test]
+fn lzf_lz4_bitshuffle_encode() {
+    let data: Vec<u8> = (0..3000u32)
+        .flat_map(|i| ((i % 97) as f32 * 0.25).to_le_bytes())
+        .collect();
+    let len = data.len();
+    let steps = [
+        FilterStep {
+            id: 32008,
+            flags: 0,
+            client_data: &[0, 4, 4, 0, 2],
+        },
+        FilterStep {
+            id: 32004,
+            flags: 0,
+            client_data: &[0],
+        },
+        FilterStep {
+            id: 32000,
+            flags: FLAG_OPTIONAL,
+            client_data: &[4, 261, 12000],
+        },
+    ];
+    for step in steps {
+        let encoded = encode_chunk(&[step], data.clone(), 4).unwrap();
+        assert!(encoded.len() < len / 2, "{}: {}", step.id, encoded.len());
+        assert_eq!(
+            decode_chunk(&[step], 0, encoded, 4, len, len).unwrap(),
+            data
+        );
+    }
+}
+
 fn any_step() -> impl Strategy<Value = (u16, u32)> {
     prop_oneof![
         (Just(1u16), 0u32..=9),
         (Just(2u16), 0u32..=9),
-        Just((3u16, 0u32))
+        Just((3u16, 0u32)),
+        Just((32000u16, 0u32)),
+        (Just(32004u16), 0u32..100),
     ]
 }
 

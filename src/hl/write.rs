@@ -516,6 +516,22 @@ impl GroupWriter {
         )
     }
 
+    /// Adds a user-defined link (type 65-255) holding `data` as its value.
+    pub fn link_user_defined(&self, name: &str, link_type: u8, data: &[u8]) -> Result<()> {
+        if link_type < 65 {
+            return Err(Error::wrong_use(format!(
+                "user-defined link types start at 65, not {link_type}"
+            )));
+        }
+        self.add_link(
+            name,
+            LinkTo::UserDefined {
+                link_type,
+                data: data.to_vec(),
+            },
+        )
+    }
+
     fn add_link(&self, name: &str, target: LinkTo) -> Result<()> {
         check_name(name)?;
         let node = self.node;
@@ -528,7 +544,7 @@ impl GroupWriter {
             let g = group_of(s, node)?;
             // A symbol table entry cannot hold an external link: like
             // libhdf5, switch the group to link messages.
-            if matches!(target, LinkTo::External { .. }) {
+            if matches!(target, LinkTo::External { .. } | LinkTo::UserDefined { .. }) {
                 g.style = GroupStyle::TrackedLinks;
             }
             g.links.push(LinkNode {

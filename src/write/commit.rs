@@ -425,7 +425,7 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
                             scratch[..4].copy_from_slice(&off.to_le_bytes());
                             (UNDEFINED, 2)
                         }
-                        LinkTo::External { .. } => (UNDEFINED, 0),
+                        LinkTo::External { .. } | LinkTo::UserDefined { .. } => (UNDEFINED, 0),
                     };
                     SymbolTableEntry {
                         link_name_offset: p.name_offsets[i],
@@ -702,6 +702,10 @@ fn messages(
                             address: header_addr[*c],
                         },
                         LinkTo::Soft(p) => LinkTarget::Soft { path: p.clone() },
+                        LinkTo::UserDefined { link_type, data } => LinkTarget::UserDefined {
+                            link_type: *link_type,
+                            data: data.clone(),
+                        },
                         LinkTo::External { file, path } => LinkTarget::External {
                             file: file.clone(),
                             path: path.clone(),

@@ -79,12 +79,7 @@ fn load_group(
         let target = match l.target {
             LinkTarget::Soft { path } => LinkTo::Soft(path),
             LinkTarget::External { file, path } => LinkTo::External { file, path },
-            LinkTarget::UserDefined { link_type, .. } => {
-                return Err(Error::unsupported(
-                    0,
-                    format!("{path}: user-defined link type {link_type} cannot be rewritten"),
-                ))
-            }
+            LinkTarget::UserDefined { link_type, data } => LinkTo::UserDefined { link_type, data },
             LinkTarget::Hard { address } => match seen.get(&address) {
                 Some(&n) => LinkTo::Hard(n),
                 None => match file.object_at(address, &path)? {

@@ -25,6 +25,13 @@ pub enum LinkTo {
         /// Path in that file.
         path: String,
     },
+    /// A user-defined link (type 65 and above), kept as stored.
+    UserDefined {
+        /// Link type.
+        link_type: u8,
+        /// Link value.
+        data: Vec<u8>,
+    },
 }
 
 /// One link of a group.
