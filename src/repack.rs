@@ -176,12 +176,7 @@ impl Copier<'_, '_> {
                         Object::Dataset(d) => self
                             .copy_dataset(&d, dst, &l.name)
                             .map_err(|e| e.in_object(&path))?,
-                        Object::Datatype(_) => {
-                            return Err(Error::unsupported(
-                                0,
-                                format!("{path}: committed datatypes cannot be repacked yet"),
-                            ))
-                        }
+                        Object::Datatype(t) => dst.commit_datatype(&l.name, t.datatype)?,
                     }
                 }
             }

@@ -252,7 +252,9 @@ fn any_step() -> impl Strategy<Value = (u16, u32)> {
         (Just(2u16), 0u32..=9),
         Just((3u16, 0u32)),
         Just((32000u16, 0u32)),
-        (Just(32004u16), 0u32..100),
+        // Tiny lz4 blocks cost 4 bytes each: stacked, they would outgrow
+        // the decode limit below.
+        (Just(32004u16), prop_oneof![Just(0u32), 64u32..1000]),
     ]
 }
 

@@ -516,6 +516,15 @@ impl GroupWriter {
         )
     }
 
+    /// Stores `datatype` as a committed (named) datatype object `name`.
+    pub fn commit_datatype(&self, name: &str, datatype: Datatype) -> Result<()> {
+        let node = Node {
+            kind: NodeKind::Datatype(datatype),
+            attrs: Vec::new(),
+        };
+        with(&self.state, |s| add_node(s, self.node, name, node)).map(|_| ())
+    }
+
     /// Adds a user-defined link (type 65-255) holding `data` as its value.
     pub fn link_user_defined(&self, name: &str, link_type: u8, data: &[u8]) -> Result<()> {
         if link_type < 65 {

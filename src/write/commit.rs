@@ -272,7 +272,7 @@ pub fn build(model: &Model, sizes: Sizes, eof: u64, superblock_version: u8) -> R
     let mut dsets: HashMap<NodeId, DatasetPlan> = HashMap::new();
     for (id, node) in model.nodes.iter().enumerate() {
         match &node.kind {
-            NodeKind::Group(g) if g.style == GroupStyle::SymbolTable => {
+            NodeKind::Group(g) if style_of(g) == GroupStyle::SymbolTable => {
                 let mut heap = LocalHeapBuilder::new();
                 let mut name_offsets = Vec::new();
                 let mut value_offsets = Vec::new();
@@ -625,6 +625,20 @@ fn siblings(plan: &btree_v1::BTreePlan, n: usize, addrs: &[u64]) -> (u64, u64) {
     (left, right)
 }
 
+/// How a group is written: a symbol table entry cannot hold an external or
+/// user-defined link, so such groups use link messages, as libhdf5 does.
+fn style_of(g: &super::model::GroupNode) -> GroupStyle {
+    let needs_messages = g
+        .links
+        .iter()
+        .any(|l| matches!(l.target, LinkTo::External { .. } | LinkTo::UserDefined { .. }));
+    if needs_messages {
+        GroupStyle::TrackedLinks
+    } else {
+        g.style
+    }
+}
+
 /// Nodes reachable from the root through hard links.
 fn reachable(model: &Model) -> Vec<bool> {
     let mut seen = vec![false; model.nodes.len()];
@@ -657,7 +671,12 @@ fn messages(
     let node = &model.nodes[id];
     let mut out = Vec::new();
     match &node.kind {
-        NodeKind::Group(g) => match g.style {
+        NodeKind::Datatype(t) => out.push(MessageToWrite {
+            kind: msg::DATATYPE,
+            flags: FLAG_CONSTANT,
+            data: t.encode()?,
+        }),
+        NodeKind::Group(g) => match style_of(g) {
             GroupStyle::SymbolTable => {
                 let p = symtabs
                     .get(&id)

@@ -89,11 +89,14 @@ fn load_group(
                         seen.insert(address, n);
                         LinkTo::Hard(n)
                     }
-                    Object::Datatype(_) => {
-                        return Err(Error::unsupported(
-                            address,
-                            format!("{path}: committed datatypes cannot be rewritten yet"),
-                        ))
+                    Object::Datatype(t) => {
+                        let n = model.nodes.len();
+                        model.nodes.push(Node {
+                            kind: NodeKind::Datatype(t.datatype),
+                            attrs: Vec::new(),
+                        });
+                        seen.insert(address, n);
+                        LinkTo::Hard(n)
                     }
                 },
             },

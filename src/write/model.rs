@@ -158,6 +158,8 @@ pub enum NodeKind {
     Group(GroupNode),
     /// A dataset.
     Dataset(Box<DatasetNode>),
+    /// A committed (named) datatype.
+    Datatype(Datatype),
 }
 
 /// A node and its attributes.
