@@ -628,10 +628,12 @@ fn siblings(plan: &btree_v1::BTreePlan, n: usize, addrs: &[u64]) -> (u64, u64) {
 /// How a group is written: a symbol table entry cannot hold an external or
 /// user-defined link, so such groups use link messages, as libhdf5 does.
 fn style_of(g: &super::model::GroupNode) -> GroupStyle {
-    let needs_messages = g
-        .links
-        .iter()
-        .any(|l| matches!(l.target, LinkTo::External { .. } | LinkTo::UserDefined { .. }));
+    let needs_messages = g.links.iter().any(|l| {
+        matches!(
+            l.target,
+            LinkTo::External { .. } | LinkTo::UserDefined { .. }
+        )
+    });
     if needs_messages {
         GroupStyle::TrackedLinks
     } else {

@@ -441,7 +441,15 @@ fn encode_nested(t: &Datatype, floor: u8, out: &mut Vec<u8>) -> Result<()> {
                 *mantissa_size,
             ]);
             out.extend_from_slice(&exponent_bias.to_le_bytes());
-            let bits = order_bit(*order) | BITS_MANTISSA_IMPLIED | (u32::from(*sign_location) << 8);
+            // x87 extended precision (15-bit exponent, 64-bit mantissa)
+            // stores its integer bit: libhdf5 describes the native long
+            // double with normalization "none" (0); IEEE layouts imply it.
+            let norm = if *exponent_size == 15 && *mantissa_size == 64 {
+                0
+            } else {
+                BITS_MANTISSA_IMPLIED
+            };
+            let bits = order_bit(*order) | norm | (u32::from(*sign_location) << 8);
             (CLASS_FLOATING_POINT, bits)
         }
         DatatypeClass::Time { order, precision } => {
