@@ -12,6 +12,7 @@
 //! backs the pages; a failure is ignored, as the call is a hint.
 
 /// Buffers at least this large are advised (smaller ones gain nothing).
+#[cfg(all(target_os = "linux", feature = "std", not(miri)))]
 const ADVISE_FROM_BYTES: usize = 4 << 20;
 
 /// A zero-initialised vector of `n` elements, backed by huge pages where
