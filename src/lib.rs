@@ -46,6 +46,8 @@ pub mod read;
 #[cfg(feature = "std")]
 pub mod repack;
 #[cfg(feature = "std")]
+pub mod vtk;
+#[cfg(feature = "std")]
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};

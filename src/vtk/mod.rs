@@ -1,0 +1,139 @@
+//! The VTKHDF data model on top of the HDF5 API: what VTK's `vtkHDFReader`
+//! and `vtkHDFWriter` read and write (VTKHDF specification up to 2.8).
+//!
+//! Every file has a `/VTKHDF` group whose `Version` attribute holds the
+//! format version and whose `Type` attribute names the data type. Writers
+//! here emit what every VTK since the type's introduction reads: `Type` as a
+//! fixed-length ASCII string of exactly its length, groups with link creation
+//! order tracked, `Version` as two 64-bit integers.
+
+use crate::error::{Error, Result};
+use crate::hl::write::{FileWriter, GroupWriter};
+use crate::hl::{File, Group};
+
+pub mod image;
+pub mod unstructured;
+
+/// The root group of VTKHDF data.
+pub const ROOT: &str = "/VTKHDF";
+
+/// The data types of the VTKHDF specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DataType {
+    /// `vtkImageData`.
+    ImageData,
+    /// `vtkRectilinearGrid`.
+    RectilinearGrid,
+    /// `vtkStructuredGrid`.
+    StructuredGrid,
+    /// `vtkUnstructuredGrid`.
+    UnstructuredGrid,
+    /// `vtkPolyData`.
+    PolyData,
+    /// `vtkOverlappingAMR`.
+    OverlappingAmr,
+    /// `vtkHyperTreeGrid`.
+    HyperTreeGrid,
+    /// `vtkTable`.
+    Table,
+    /// `vtkPartitionedDataSetCollection`.
+    PartitionedDataSetCollection,
+    /// `vtkMultiBlockDataSet`.
+    MultiBlockDataSet,
+}
+
+impl DataType {
+    /// The `Type` attribute's text.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::ImageData => "ImageData",
+            DataType::RectilinearGrid => "RectilinearGrid",
+            DataType::StructuredGrid => "StructuredGrid",
+            DataType::UnstructuredGrid => "UnstructuredGrid",
+            DataType::PolyData => "PolyData",
+            DataType::OverlappingAmr => "OverlappingAMR",
+            DataType::HyperTreeGrid => "HyperTreeGrid",
+            DataType::Table => "Table",
+            DataType::PartitionedDataSetCollection => "PartitionedDataSetCollection",
+            DataType::MultiBlockDataSet => "MultiBlockDataSet",
+        }
+    }
+
+    /// The type named by a `Type` attribute's text.
+    pub fn from_name(name: &str) -> Option<Self> {
+        use DataType::*;
+        [
+            ImageData,
+            RectilinearGrid,
+            StructuredGrid,
+            UnstructuredGrid,
+            PolyData,
+            OverlappingAmr,
+            HyperTreeGrid,
+            Table,
+            PartitionedDataSetCollection,
+            MultiBlockDataSet,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
+}
+
+/// What a file's `/VTKHDF` group says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The data type.
+    pub data_type: DataType,
+    /// `Version` (major, minor); (1, 0) when absent.
+    pub version: (i64, i64),
+}
+
+/// Reads the `Type` and `Version` attributes of `/VTKHDF` as any producer
+/// writes them: `Type` fixed or variable length, ASCII or UTF-8, padded or
+/// not; `Version` of any integer width. A missing `Type` means ImageData when
+/// `WholeExtent` is present, UnstructuredGrid otherwise (VTK 9.1's rule).
+pub fn read_header(file: &File) -> Result<(Group, Header)> {
+    let root = file.group(ROOT).map_err(|e| {
+        Error::new(
+            e.kind(),
+            format!("not a VTKHDF file: no {ROOT} group ({})", e.message()),
+        )
+    })?;
+    let version = match root.attr("Version") {
+        Ok(a) => {
+            let v: Vec<i64> = a.read()?;
+            match v.as_slice() {
+                [major, minor, ..] => (*major, *minor),
+                [major] => (*major, 0),
+                [] => (1, 0),
+            }
+        }
+        Err(_) => (1, 0),
+    };
+    let data_type = match root.attr("Type") {
+        Ok(a) => {
+            let name = a.read_string()?;
+            let name = name.trim_end_matches(['\0', ' ']);
+            DataType::from_name(name).ok_or_else(|| {
+                Error::unsupported(0, format!("VTKHDF Type {name:?} is not a known data type"))
+            })?
+        }
+        Err(_) => {
+            if root.attr("WholeExtent").is_ok() {
+                DataType::ImageData
+            } else {
+                DataType::UnstructuredGrid
+            }
+        }
+    };
+    Ok((root, Header { data_type, version }))
+}
+
+/// Creates `/VTKHDF` with `Version` and `Type` as VTK writes them.
+pub fn create_root(file: &FileWriter, data_type: DataType, version: (i64, i64)) -> Result<GroupWriter> {
+    let root = file.root().create_group_tracked("VTKHDF")?;
+    root.set_attr("Version", &[version.0, version.1])?;
+    root.set_attr_str("Type", data_type.name())?;
+    Ok(root)
+}

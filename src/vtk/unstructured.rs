@@ -1,0 +1,1 @@
+//! UnstructuredGrid and PolyData.
