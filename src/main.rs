@@ -10,6 +10,7 @@ vtkhdf: inspect HDF5 and VTKHDF files (pure Rust, no libhdf5)
 usage:
   vtkhdf ls FILE            list every object (like h5ls -r): path, kind, dtype, shape
   vtkhdf dump --json FILE   print the canonical JSON dump, one object per line
+  vtkhdf info FILE          VTKHDF summary: type, version, extents or counts, arrays with ranges
   vtkhdf repack IN OUT [--deflate N] [--shuffle] [--chunks auto|none|D1,D2,...] [--no-filters]
                             copy every object of IN into a new file OUT; without options
                             each dataset keeps its layout, chunk shape and filters
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         ["ls", file] => ls(file),
         ["dump", "--json", file] | ["dump", file, "--json"] => dump(file),
         ["repack", rest @ ..] => repack(rest),
+        ["info", file] => info(file),
         ["--help"] | ["-h"] | ["help"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -234,4 +236,70 @@ fn repack(args: &[&str]) -> Result<(), String> {
         eprint!("\r\x1b[K");
     }
     r.map_err(|e| format!("{input}: {e}"))
+}
+
+fn info(path: &str) -> Result<(), String> {
+    let file = open(path)?;
+    let err = |e: vtkhdf::Error| format!("{path}: {e}");
+    let (root, header) = vtkhdf::vtk::read_header(&file).map_err(err)?;
+    println!(
+        "{path}: VTKHDF {} version {}.{}",
+        header.data_type.name(),
+        header.version.0,
+        header.version.1
+    );
+    for name in ["WholeExtent", "Origin", "Spacing", "Direction"] {
+        if let Ok(a) = root.attr(name) {
+            if let Ok(v) = a.read::<f64>() {
+                println!("  {name}: {v:?}");
+            }
+        }
+    }
+    for name in ["NumberOfPoints", "NumberOfCells", "NumberOfConnectivityIds"] {
+        if let Ok(d) = root.dataset(name) {
+            if let Ok(v) = d.read::<i64>() {
+                let total: i64 = v.iter().sum();
+                println!("  {name}: {total} ({} part(s))", v.len());
+            }
+        }
+    }
+    if let Ok(steps) = root.group("Steps") {
+        if let Ok(a) = steps.attr("NSteps") {
+            if let Ok(n) = a.read::<i64>() {
+                println!("  Steps: {}", n.first().copied().unwrap_or(0));
+            }
+        }
+    }
+    for group in ["PointData", "CellData", "FieldData"] {
+        let Ok(g) = root.group(group) else { continue };
+        let Ok(links) = g.links() else { continue };
+        if links.is_empty() {
+            continue;
+        }
+        println!("  {group}:");
+        for l in links {
+            match g.dataset(&l.name) {
+                Ok(d) => {
+                    let range = d
+                        .read::<f64>()
+                        .ok()
+                        .filter(|v| !v.is_empty())
+                        .map(|v| {
+                            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                            format!(" range [{lo}, {hi}]")
+                        })
+                        .unwrap_or_default();
+                    println!(
+                        "    {} {} {}{range}",
+                        l.name,
+                        dtype_name(d.dtype()),
+                        shape_text(d.shape_opt())
+                    );
+                }
+                Err(_) => println!("    {} (not a dataset)", l.name),
+            }
+        }
+    }
+    Ok(())
 }

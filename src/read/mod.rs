@@ -87,6 +87,19 @@ impl FileCtx {
         path: Option<std::path::PathBuf>,
     ) -> Result<Self> {
         let superblock = superblock::find_and_read(&*source)?;
+        // Like libhdf5, refuse a file shorter than its superblock says: it
+        // was cut (a copy that did not finish, a full disk).
+        let file_len = source.len()?;
+        // libhdf5 stores it as the file's length, userblock included.
+        let eof = superblock.eof_address;
+        if !crate::format::is_undefined(superblock.eof_address) && eof > file_len {
+            return Err(Error::malformed(
+                superblock.offset,
+                format!(
+                    "truncated file: the superblock says it ends at byte {eof}, it has {file_len} bytes"
+                ),
+            ));
+        }
         let sizes = superblock.sizes;
         let source = Based {
             source,

@@ -131,7 +131,11 @@ pub fn read_header(file: &File) -> Result<(Group, Header)> {
 }
 
 /// Creates `/VTKHDF` with `Version` and `Type` as VTK writes them.
-pub fn create_root(file: &FileWriter, data_type: DataType, version: (i64, i64)) -> Result<GroupWriter> {
+pub fn create_root(
+    file: &FileWriter,
+    data_type: DataType,
+    version: (i64, i64),
+) -> Result<GroupWriter> {
     let root = file.root().create_group_tracked("VTKHDF")?;
     root.set_attr("Version", &[version.0, version.1])?;
     root.set_attr_str("Type", data_type.name())?;
