@@ -7,7 +7,7 @@
 //!
 //! | feature | default | what it gives |
 //! |---|---|---|
-//! | `std` | yes | files, the read API ([`File`], [`Group`], [`Dataset`], [`Attribute`]), the canonical dump |
+//! | `std` | yes | files; the read API ([`File`], [`Group`], [`Dataset`], [`Attribute`]); the writer ([`FileWriter`], [`GroupWriter`], [`DatasetWriter`]) with crash-safe commits; [`vtk`] (VTKHDF); the canonical dump; repack |
 //! | `parallel` | yes | chunks decoded on all cores (rayon) |
 //! | `ndarray` | yes | `read_array` into `ndarray::ArrayD` |
 //! | `cli` | yes | the `vtkhdf` command-line tool |
