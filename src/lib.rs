@@ -12,7 +12,7 @@
 //! | `ndarray` | yes | `read_array` into `ndarray::ArrayD` |
 //! | `cli` | yes | the `vtkhdf` command-line tool |
 //!
-//! Without default features only [`format`] (the on-disk structures) and
+//! Without default features only [`format`](mod@format) (the on-disk structures) and
 //! [`filters`] (deflate, shuffle, fletcher32, lzf, ... decoders) are built,
 //! on `core` + `alloc`.
 //!
