@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
 use crate::hl::{File, Group};
 
+pub mod demo;
 pub mod image;
+pub mod polydata;
 pub mod unstructured;
 
 /// The root group of VTKHDF data.
