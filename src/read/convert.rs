@@ -141,16 +141,6 @@ fn f16_to_f64(bits: u16) -> f64 {
     }
 }
 
-fn ordered(bytes: &[u8], order: ByteOrder) -> u64 {
-    match order {
-        ByteOrder::Little => bytes
-            .iter()
-            .rev()
-            .fold(0u64, |a, &b| (a << 8) | u64::from(b)),
-        ByteOrder::Big => bytes.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b)),
-    }
-}
-
 /// One element decoded as a number: integers as `i128`, floats as `f64`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Number {
@@ -276,7 +266,7 @@ pub fn decode_number(t: &Datatype, bytes: &[u8]) -> Result<Number> {
         }
         DatatypeClass::FloatingPoint { order, .. } => {
             if is_ieee(t) {
-                let raw = ordered(bytes, *order);
+                let raw = ordered128(bytes, *order) as u64;
                 Ok(Number::Float(match t.size {
                     2 => f16_to_f64(raw as u16),
                     4 => f64::from(f32::from_bits(raw as u32)),

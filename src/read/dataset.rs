@@ -485,23 +485,9 @@ where
     touched.iter().try_for_each(work)
 }
 
+/// The selection indices of dimension `d` that fall in `[origin, origin + len)`.
 fn k_range_public(sel: &Hyperslab, d: usize, origin: u64, len: u64) -> (u64, u64) {
-    let (start, count, step) = (sel.start[d], sel.count[d], sel.step[d]);
-    let end = origin.saturating_add(len);
-    if count == 0 || end <= start {
-        return (0, 0);
-    }
-    let lo = if origin <= start {
-        0
-    } else {
-        (origin - start).div_ceil(step)
-    };
-    let hi = ((end - 1 - start) / step + 1).min(count);
-    if lo >= hi {
-        (0, 0)
-    } else {
-        (lo, hi)
-    }
+    super::selection::k_range(sel.start[d], sel.count[d], sel.step[d], origin, len)
 }
 
 /// Reads the selection into a new buffer, in the file's byte layout.

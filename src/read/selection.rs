@@ -75,7 +75,7 @@ impl Hyperslab {
 
 /// Range of selection indices `k` (as `lo..hi`) whose coordinate
 /// `start + k*step` falls in `[origin, origin + len)`.
-fn k_range(start: u64, count: u64, step: u64, origin: u64, len: u64) -> (u64, u64) {
+pub(crate) fn k_range(start: u64, count: u64, step: u64, origin: u64, len: u64) -> (u64, u64) {
     let end = origin.saturating_add(len); // exclusive
     if count == 0 || end <= start {
         return (0, 0);

@@ -12,10 +12,13 @@
 //! polygons' and the strips'.
 
 use crate::error::{Error, Result};
-use crate::hl::write::{FileWriter, GroupWriter};
-use crate::hl::{Dataset, File, Group, Object};
+use crate::hl::write::FileWriter;
+use crate::hl::{Dataset, File, Group};
 
-use super::unstructured::Array;
+use super::unstructured::{
+    array_layout, check_ids, check_offsets, checked_total, malformed, read_arrays, read_vec,
+    slice_arrays, write_rows, Array,
+};
 use super::{create_root, read_header, DataType, ROOT};
 
 /// Chunk length VTK's writer uses along the first dimension.
@@ -121,39 +124,6 @@ impl PolyData {
     }
 }
 
-fn check_offsets(offsets: &[i64], connectivity: usize) -> core::result::Result<(), String> {
-    if offsets.first().copied().unwrap_or(0) != 0 {
-        return Err(format!("offsets start at {} instead of 0", offsets[0]));
-    }
-    if let Some(w) = offsets.windows(2).position(|w| w[1] < w[0]) {
-        return Err(format!("offsets decrease at cell {w}"));
-    }
-    let last = offsets.last().copied().unwrap_or(0);
-    if last != connectivity as i64 {
-        return Err(format!(
-            "last offset {last} differs from the connectivity length {connectivity}"
-        ));
-    }
-    Ok(())
-}
-
-fn check_ids(connectivity: &[i64], points: usize) -> core::result::Result<(), String> {
-    if let Some((i, id)) = connectivity
-        .iter()
-        .enumerate()
-        .find(|(_, &id)| id < 0 || id as u64 >= points as u64)
-    {
-        return Err(format!(
-            "connectivity entry {i} is point id {id}, outside 0..{points}"
-        ));
-    }
-    Ok(())
-}
-
-fn malformed(path: &str, msg: impl core::fmt::Display) -> Error {
-    Error::malformed(0, format!("{path}: {msg}"))
-}
-
 fn with_path(path: &str, e: Error) -> Error {
     Error::new(e.kind(), format!("{path}: {}", e.message()))
 }
@@ -162,10 +132,6 @@ fn dataset(group: &Group, path: &str, name: &str) -> Result<Dataset> {
     group
         .dataset(name)
         .map_err(|e| with_path(&format!("{path}/{name}"), e))
-}
-
-fn read_vec<T: crate::H5Type>(ds: &Dataset) -> Result<Vec<T>> {
-    ds.read::<T>().map_err(|e| with_path(ds.path(), e))
 }
 
 /// Reads a 1-D count/index dataset of any integer width.
@@ -197,44 +163,6 @@ fn counts(group: &Group, path: &str, name: &str, parts: Option<usize>) -> Result
     Ok(v)
 }
 
-/// Arrays of a `PointData` / `CellData` group, each with `rows` tuples.
-fn read_arrays(root: &Group, name: &str, rows: usize) -> Result<Vec<(String, Array)>> {
-    let group = match root.group(name) {
-        Ok(g) => g,
-        Err(_) => return Ok(Vec::new()),
-    };
-    let names: Vec<String> = match group.links_in_creation_order() {
-        Ok(links) => links.into_iter().map(|l| l.name).collect(),
-        Err(_) => group.member_names()?,
-    };
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        let ds = match group.get(&n) {
-            Ok(Object::Dataset(ds)) => ds,
-            Ok(_) => continue,
-            Err(e) => return Err(with_path(&format!("{ROOT}/{name}/{n}"), e)),
-        };
-        let shape = ds.shape();
-        let first = shape.first().copied().unwrap_or(0) as usize;
-        if shape.is_empty() || first != rows {
-            return Err(malformed(
-                ds.path(),
-                format!("shape {shape:?}, expected {rows} rows"),
-            ));
-        }
-        let components = shape[1..].iter().product::<u64>() as usize;
-        let values: Vec<f64> = read_vec(&ds)?;
-        out.push((n, Array { components, values }));
-    }
-    Ok(out)
-}
-
-/// The rows `start .. start + n` of one array.
-fn rows(a: &Array, start: usize, n: usize) -> &[f64] {
-    let c = a.components;
-    &a.values[start * c..(start + n) * c]
-}
-
 /// One topology group of every partition.
 fn read_topology(root: &Group, name: &str, points: &[usize]) -> Result<Vec<Cells>> {
     let path = format!("{ROOT}/{name}");
@@ -242,8 +170,8 @@ fn read_topology(root: &Group, name: &str, points: &[usize]) -> Result<Vec<Cells
     let parts = points.len();
     let n_cells = counts(&group, &path, "NumberOfCells", Some(parts))?;
     let n_conn = counts(&group, &path, "NumberOfConnectivityIds", Some(parts))?;
-    let total_cells: usize = n_cells.iter().sum();
-    let total_conn: usize = n_conn.iter().sum();
+    let total_cells = checked_total(&n_cells, &format!("{path}/NumberOfCells"))?;
+    let total_conn = checked_total(&n_conn, &format!("{path}/NumberOfConnectivityIds"))?;
     let offsets = read_ints(&group, &path, "Offsets")?;
     if offsets.len() != total_cells + parts {
         return Err(malformed(
@@ -311,7 +239,7 @@ pub fn read_polydata(file: &File) -> Result<Vec<PolyData>> {
     }
     let n_points = counts(&root, ROOT, "NumberOfPoints", None)?;
     let parts = n_points.len();
-    let total_points: usize = n_points.iter().sum();
+    let total_points = checked_total(&n_points, &format!("{ROOT}/NumberOfPoints"))?;
     let points_ds = dataset(&root, ROOT, "Points")?;
     if points_ds.shape() != [total_points as u64, 3] {
         return Err(malformed(
@@ -341,20 +269,6 @@ pub fn read_polydata(file: &File) -> Result<Vec<PolyData>> {
     let (mut p0, mut c0) = (0usize, 0usize);
     for i in 0..parts {
         let (np, nc) = (n_points[i], part_cells[i]);
-        let slice = |arrays: &[(String, Array)], start: usize, n: usize| {
-            arrays
-                .iter()
-                .map(|(name, a)| {
-                    (
-                        name.clone(),
-                        Array {
-                            components: a.components,
-                            values: rows(a, start, n).to_vec(),
-                        },
-                    )
-                })
-                .collect()
-        };
         out.push(PolyData {
             points: coords[p0 * 3..(p0 + np) * 3]
                 .chunks_exact(3)
@@ -364,63 +278,13 @@ pub fn read_polydata(file: &File) -> Result<Vec<PolyData>> {
             lines: lines.next().expect("one per partition"),
             polys: polys.next().expect("one per partition"),
             strips: strips.next().expect("one per partition"),
-            point_data: slice(&point_data, p0, np),
-            cell_data: slice(&cell_data, c0, nc),
+            point_data: slice_arrays(&point_data, p0, np),
+            cell_data: slice_arrays(&cell_data, c0, nc),
         });
         p0 += np;
         c0 += nc;
     }
     Ok(out)
-}
-
-/// Writes a 1-D or 2-D dataset as VTK does: chunked, resizable along the
-/// first dimension, optionally deflated.
-fn write_rows<T: crate::H5Type>(
-    group: &GroupWriter,
-    name: &str,
-    data: &[T],
-    components: usize,
-    chunk: u64,
-    compression: Option<u32>,
-) -> Result<()> {
-    let rows = (data.len() / components.max(1)) as u64;
-    let (shape, chunks, maxshape) = if components == 1 {
-        (vec![rows], vec![chunk], vec![None])
-    } else {
-        let c = components as u64;
-        (vec![rows, c], vec![chunk, c], vec![None, Some(c)])
-    };
-    let mut b = group
-        .new_dataset::<T>(name, &shape)
-        .chunks(&chunks)
-        .maxshape(&maxshape);
-    if let Some(level) = compression {
-        b = b.deflate(level);
-    }
-    b.create()?.write(data)
-}
-
-/// Array names and components of the first partition; every other
-/// partition must have the same.
-fn array_layout(parts: &[PolyData], cell: bool) -> Result<Vec<(String, usize)>> {
-    let get = |g: &PolyData| -> Vec<(String, usize)> {
-        let arrays = if cell { &g.cell_data } else { &g.point_data };
-        arrays
-            .iter()
-            .map(|(n, a)| (n.clone(), a.components))
-            .collect()
-    };
-    let layout = get(&parts[0]);
-    for (i, p) in parts.iter().enumerate().skip(1) {
-        let other = get(p);
-        if other != layout {
-            return Err(Error::wrong_use(format!(
-                "partition {i}: {} arrays {other:?} differ from partition 0's {layout:?}",
-                if cell { "cell" } else { "point" }
-            )));
-        }
-    }
-    Ok(layout)
 }
 
 /// Writes `parts` as one PolyData (`Version` (2, 2)) the way VTK's writer
@@ -440,8 +304,8 @@ pub fn write_polydata(
     for (i, p) in parts.iter().enumerate() {
         p.check(&format!("partition {i}"))?;
     }
-    let point_layout = array_layout(parts, false)?;
-    let cell_layout = array_layout(parts, true)?;
+    let point_layout = array_layout(parts, |g| &g.point_data, "point")?;
+    let cell_layout = array_layout(parts, |g| &g.cell_data, "cell")?;
 
     let root = create_root(file, DataType::PolyData, (2, 2))?;
     let n_points: Vec<i64> = parts.iter().map(|p| p.points.len() as i64).collect();

@@ -86,7 +86,10 @@ impl UnstructuredGrid {
     }
 }
 
-fn check_offsets(offsets: &[i64], connectivity: usize) -> core::result::Result<(), String> {
+pub(super) fn check_offsets(
+    offsets: &[i64],
+    connectivity: usize,
+) -> core::result::Result<(), String> {
     if offsets.first().copied().unwrap_or(0) != 0 {
         return Err(format!("offsets start at {} instead of 0", offsets[0]));
     }
@@ -102,7 +105,7 @@ fn check_offsets(offsets: &[i64], connectivity: usize) -> core::result::Result<(
     Ok(())
 }
 
-fn check_ids(connectivity: &[i64], points: usize) -> core::result::Result<(), String> {
+pub(super) fn check_ids(connectivity: &[i64], points: usize) -> core::result::Result<(), String> {
     if let Some((i, id)) = connectivity
         .iter()
         .enumerate()
@@ -115,7 +118,7 @@ fn check_ids(connectivity: &[i64], points: usize) -> core::result::Result<(), St
     Ok(())
 }
 
-fn malformed(path: &str, msg: impl core::fmt::Display) -> Error {
+pub(super) fn malformed(path: &str, msg: impl core::fmt::Display) -> Error {
     Error::malformed(0, format!("{path}: {msg}"))
 }
 
@@ -125,7 +128,7 @@ fn dataset(root: &Group, name: &str) -> Result<Dataset> {
         .map_err(|e| Error::new(e.kind(), format!("{path}: {}", e.message())))
 }
 
-fn read_vec<T: crate::H5Type>(ds: &Dataset) -> Result<Vec<T>> {
+pub(super) fn read_vec<T: crate::H5Type>(ds: &Dataset) -> Result<Vec<T>> {
     ds.read::<T>()
         .map_err(|e| Error::new(e.kind(), format!("{}: {}", ds.path(), e.message())))
 }
@@ -151,7 +154,7 @@ fn counts(root: &Group, name: &str) -> Result<Vec<usize>> {
 }
 
 /// Arrays of a `PointData` / `CellData` group, each with `rows` tuples.
-fn read_arrays(root: &Group, name: &str, rows: usize) -> Result<Vec<(String, Array)>> {
+pub(super) fn read_arrays(root: &Group, name: &str, rows: usize) -> Result<Vec<(String, Array)>> {
     let group = match root.group(name) {
         Ok(g) => g,
         Err(_) => return Ok(Vec::new()),
@@ -188,7 +191,19 @@ fn read_arrays(root: &Group, name: &str, rows: usize) -> Result<Vec<(String, Arr
 }
 
 /// The rows `start .. start + n` of every array, as separate arrays.
-fn slice_arrays(arrays: &[(String, Array)], start: usize, n: usize) -> Vec<(String, Array)> {
+/// The sum of per-partition counts; a sum that overflows is malformed.
+pub(super) fn checked_total(counts: &[usize], path: &str) -> Result<usize> {
+    counts
+        .iter()
+        .try_fold(0usize, |a, &n| a.checked_add(n))
+        .ok_or_else(|| malformed(path, "counts overflow when summed"))
+}
+
+pub(super) fn slice_arrays(
+    arrays: &[(String, Array)],
+    start: usize,
+    n: usize,
+) -> Vec<(String, Array)> {
     arrays
         .iter()
         .map(|(name, a)| {
@@ -238,9 +253,9 @@ pub fn read_unstructured(file: &File) -> Result<Vec<UnstructuredGrid>> {
             ));
         }
     }
-    let total_points: usize = n_points.iter().sum();
-    let total_cells: usize = n_cells.iter().sum();
-    let total_conn: usize = n_conn.iter().sum();
+    let total_points = checked_total(&n_points, &format!("{ROOT}/NumberOfPoints"))?;
+    let total_cells = checked_total(&n_cells, &format!("{ROOT}/NumberOfCells"))?;
+    let total_conn = checked_total(&n_conn, &format!("{ROOT}/NumberOfConnectivityIds"))?;
 
     let points_ds = dataset(&root, "Points")?;
     if points_ds.shape() != [total_points as u64, 3] {
@@ -321,7 +336,7 @@ pub fn read_unstructured(file: &File) -> Result<Vec<UnstructuredGrid>> {
 
 /// Writes a 1-D or 2-D dataset as VTK does: chunked, resizable along the
 /// first dimension, optionally deflated.
-fn write_rows<T: crate::H5Type>(
+pub(super) fn write_rows<T: crate::H5Type>(
     group: &GroupWriter,
     name: &str,
     data: &[T],
@@ -347,22 +362,28 @@ fn write_rows<T: crate::H5Type>(
 }
 
 /// Array names and components of the first partition; every other
-/// partition must have the same.
-fn array_layout(parts: &[UnstructuredGrid], cell: bool) -> Result<Vec<(String, usize)>> {
-    let get = |g: &UnstructuredGrid| -> Vec<(String, usize)> {
-        let arrays = if cell { &g.cell_data } else { &g.point_data };
-        arrays
+/// partition must have the same. `arrays` picks the point or cell arrays,
+/// `what` names them in the error.
+pub(super) fn array_layout<P>(
+    parts: &[P],
+    arrays: impl Fn(&P) -> &[(String, Array)],
+    what: &str,
+) -> Result<Vec<(String, usize)>> {
+    let get = |g: &P| -> Vec<(String, usize)> {
+        arrays(g)
             .iter()
             .map(|(n, a)| (n.clone(), a.components))
             .collect()
     };
-    let layout = get(&parts[0]);
+    let Some(first) = parts.first() else {
+        return Ok(Vec::new());
+    };
+    let layout = get(first);
     for (i, p) in parts.iter().enumerate().skip(1) {
         let other = get(p);
         if other != layout {
             return Err(Error::wrong_use(format!(
-                "partition {i}: {} arrays {other:?} differ from partition 0's {layout:?}",
-                if cell { "cell" } else { "point" }
+                "partition {i}: {what} arrays {other:?} differ from partition 0's {layout:?}"
             )));
         }
     }
@@ -387,8 +408,8 @@ pub fn write_unstructured(
     for (i, p) in parts.iter().enumerate() {
         p.check(&format!("partition {i}"))?;
     }
-    let point_layout = array_layout(parts, false)?;
-    let cell_layout = array_layout(parts, true)?;
+    let point_layout = array_layout(parts, |g| &g.point_data, "point")?;
+    let cell_layout = array_layout(parts, |g| &g.cell_data, "cell")?;
 
     let root = create_root(file, DataType::UnstructuredGrid, (2, 2))?;
     let count = |f: &dyn Fn(&UnstructuredGrid) -> usize| -> Vec<i64> {

@@ -133,6 +133,15 @@ fn load_dataset(d: &Dataset, model: &mut Model) -> Result<NodeId> {
                     "chunked datasets whose partial edge chunks are stored unfiltered cannot be rewritten yet",
                 ));
             }
+            if dims.contains(&0) || dims.len() != info.shape().len() {
+                return Err(Error::malformed(
+                    info.address,
+                    format!(
+                        "chunk shape {dims:?} does not fit the dataset shape {:?}",
+                        info.shape()
+                    ),
+                ));
+            }
             let records = crate::read::dataset::chunk_records(d.file().ctx(), info)?;
             let mut chunks = BTreeMap::new();
             for r in records.iter() {
