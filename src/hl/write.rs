@@ -647,11 +647,22 @@ impl GroupWriter {
         }
     }
 
-    /// Creates a variable-length string dataset (1-D) holding `values`.
+    /// Creates a variable-length UTF-8 string dataset (1-D) holding `values`.
     pub fn write_vlen_strings(&self, name: &str, values: &[&str]) -> Result<DatasetWriter> {
+        self.write_vlen_strings_charset(name, values, CharacterSet::Utf8)
+    }
+
+    /// Creates a variable-length string dataset (1-D) of the given character
+    /// set holding `values`.
+    pub fn write_vlen_strings_charset(
+        &self,
+        name: &str,
+        values: &[&str],
+        charset: CharacterSet,
+    ) -> Result<DatasetWriter> {
         let node = Node {
             kind: NodeKind::Dataset(Box::new(DatasetNode {
-                datatype: vlen_string_datatype(CharacterSet::Utf8),
+                datatype: vlen_string_datatype(charset),
                 dims: vec![values.len() as u64],
                 max_dims: None,
                 storage: Storage::Contiguous {

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
 use crate::hl::{File, Group};
 
+pub mod array;
 pub mod demo;
 pub mod image;
 pub mod polydata;
