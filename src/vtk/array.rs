@@ -142,6 +142,7 @@ impl Values {
     }
 
     /// The values as `f64` (strings give an empty vector).
+    #[allow(clippy::unnecessary_cast)]
     pub fn to_f64(&self) -> Vec<f64> {
         dispatch!(self, v => v.iter().map(|&x| x as f64).collect(), _s => Vec::new())
     }
@@ -167,6 +168,7 @@ impl Values {
 
     /// Smallest and largest value, ignoring NaN (`None` for strings and
     /// empty or all-NaN arrays).
+    #[allow(clippy::unnecessary_cast)]
     pub fn range(&self) -> Option<(f64, f64)> {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
@@ -246,7 +248,7 @@ pub const ATTRIBUTE_NAMES: [&str; 12] = [
 ];
 
 /// How array datasets are stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoreOptions {
     /// Deflate level 1..=9 (`None`: uncompressed), VTK's `CompressionLevel`.
     pub deflate: Option<u32>,
@@ -256,16 +258,6 @@ pub struct StoreOptions {
     /// Rows per chunk along the first dimension; `None` picks about 1 MiB
     /// per chunk, clamped to the data.
     pub chunk_rows: Option<u64>,
-}
-
-impl Default for StoreOptions {
-    fn default() -> Self {
-        StoreOptions {
-            deflate: None,
-            shuffle: false,
-            chunk_rows: None,
-        }
-    }
 }
 
 impl StoreOptions {
