@@ -83,6 +83,40 @@ impl DataType {
     }
 }
 
+/// A data set over time: one entry of `steps` per time step, with the time
+/// values in `times`; static data has `times == None` and one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series<T> {
+    /// `Steps/Values`, or `None` for static data.
+    pub times: Option<Vec<f64>>,
+    /// The data of each step.
+    pub steps: Vec<T>,
+}
+
+impl<T> Series<T> {
+    /// Static data.
+    pub fn single(data: T) -> Self {
+        Series {
+            times: None,
+            steps: vec![data],
+        }
+    }
+
+    /// Temporal data: `(time, data)` per step.
+    pub fn temporal(steps: impl IntoIterator<Item = (f64, T)>) -> Self {
+        let (times, steps): (Vec<f64>, Vec<T>) = steps.into_iter().unzip();
+        Series {
+            times: Some(times),
+            steps,
+        }
+    }
+
+    /// True when the data has a `Steps` group.
+    pub fn is_temporal(&self) -> bool {
+        self.times.is_some()
+    }
+}
+
 /// What a file's `/VTKHDF` group says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
