@@ -12,6 +12,7 @@ use crate::hl::write::{FileWriter, GroupWriter};
 use crate::hl::{File, Group};
 
 pub mod array;
+pub mod composite;
 pub mod demo;
 pub mod image;
 pub mod polydata;
@@ -137,9 +138,21 @@ pub fn read_header(file: &File) -> Result<(Group, Header)> {
             format!("not a VTKHDF file: no {ROOT} group ({})", e.message()),
         )
     })?;
+    let header = group_header(&root)?;
+    Ok((root, header))
+}
+
+/// Reads `Type` and `Version` of a group holding a VTKHDF layout (`/VTKHDF`
+/// or a composite's block), with the same tolerance as [`read_header`].
+pub fn group_header(root: &Group) -> Result<Header> {
     let version = match root.attr("Version") {
         Ok(a) => {
-            let v: Vec<i64> = a.read()?;
+            let v: Vec<i64> = a.read().map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!("{}: Version: {}", root.path(), e.message()),
+                )
+            })?;
             match v.as_slice() {
                 [major, minor, ..] => (*major, *minor),
                 [major] => (*major, 0),
@@ -150,10 +163,18 @@ pub fn read_header(file: &File) -> Result<(Group, Header)> {
     };
     let data_type = match root.attr("Type") {
         Ok(a) => {
-            let name = a.read_string()?;
+            let name = a.read_string().map_err(|e| {
+                Error::new(e.kind(), format!("{}: Type: {}", root.path(), e.message()))
+            })?;
             let name = name.trim_end_matches(['\0', ' ']);
             DataType::from_name(name).ok_or_else(|| {
-                Error::unsupported(0, format!("VTKHDF Type {name:?} is not a known data type"))
+                Error::unsupported(
+                    0,
+                    format!(
+                        "{}: VTKHDF Type {name:?} is not a known data type",
+                        root.path()
+                    ),
+                )
             })?
         }
         Err(_) => {
@@ -164,7 +185,7 @@ pub fn read_header(file: &File) -> Result<(Group, Header)> {
             }
         }
     };
-    Ok((root, Header { data_type, version }))
+    Ok(Header { data_type, version })
 }
 
 /// Creates `/VTKHDF` with `Version` and `Type` as VTK writes them.
