@@ -965,6 +965,21 @@ fn never_panics_on_truncated_files() {
             // Either not openable or a report: never a panic.
             let _ = validate(&p);
         }
+        // Bytes overwritten at spread positions: a report or an open error.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..40 {
+            let mut b = bytes.clone();
+            for _ in 0..8 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let at = (seed % b.len() as u64) as usize;
+                b[at] = (seed >> 32) as u8;
+            }
+            let p = temp(&format!("mut_{round}.vtkhdf"));
+            std::fs::write(&p, &b).unwrap();
+            let _ = validate(&p);
+        }
     }
 }
 

@@ -316,6 +316,17 @@ fn list(v: &[i64]) -> String {
     }
 }
 
+/// Largest magnitude kept for values read from the file (2^38).
+const VALUE_BOUND: i64 = 1 << 38;
+
+fn clamp(v: i64) -> i64 {
+    v.clamp(-VALUE_BOUND, VALUE_BOUND)
+}
+
+fn clamp_f(v: f64) -> i64 {
+    clamp(v as i64)
+}
+
 fn is_int(t: &Datatype) -> bool {
     matches!(t.class, DatatypeClass::FixedPoint { .. })
 }
@@ -508,7 +519,9 @@ impl Checker {
             return None;
         }
         match d.read::<i64>() {
-            Ok(v) => Some(v),
+            // Clamped so that sums of up to MAX_CHECKED_ELEMENTS values
+            // cannot overflow; no real count or offset comes near.
+            Ok(v) => Some(v.into_iter().map(clamp).collect()),
             Err(e) => {
                 self.error_once(
                     path,
@@ -1999,7 +2012,7 @@ impl Checker {
                     for (s, st) in steps.iter().enumerate() {
                         let lo = st.base.clamp(0, counts.len() as i64) as usize;
                         let hi = (st.base + st.parts).clamp(0, counts.len() as i64) as usize;
-                        let total: i64 = counts[lo..hi].iter().sum();
+                        let total: i64 = counts.get(lo..hi).map(|c| c.iter().sum()).unwrap_or(0);
                         let start = match &own {
                             Some(o) => o[s],
                             None if kind == ArrayKind::Point => st.points,
@@ -2124,6 +2137,14 @@ impl Checker {
         let mut v = Vec::new();
         for n in counts {
             let c = self.int_dataset(g, gpath, n, true)?;
+            if let Some(bad) = c.iter().find(|&&x| x < 0) {
+                self.error(
+                    &join(gpath, n),
+                    format!("negative count {bad}"),
+                    "counts are >= 0",
+                );
+                return None;
+            }
             if c.len() != parts_rows {
                 self.error(
                     &join(gpath, n),
@@ -2302,7 +2323,7 @@ impl Checker {
 
     /// Points per axis from a WholeExtent.
     fn extent_dims(&mut self, gpath: &str, e: &[f64]) -> Option<[i64; 3]> {
-        let e: Vec<i64> = e.iter().map(|&x| x as i64).collect();
+        let e: Vec<i64> = e.iter().map(|&x| clamp_f(x)).collect();
         let mut dims = [0i64; 3];
         for a in 0..3 {
             if e[2 * a + 1] < e[2 * a] {
@@ -2511,7 +2532,7 @@ impl Checker {
             true,
             " (VTK: \"Dimensions attribute not found\")",
         )?;
-        let d = [d[0] as i64, d[1] as i64, d[2] as i64];
+        let d = [clamp_f(d[0]), clamp_f(d[1]), clamp_f(d[2])];
         if d.iter().any(|&x| x < 1) {
             self.error(
                 gpath,
@@ -2792,7 +2813,9 @@ impl Checker {
             return;
         }
         if let Some(d) = dims {
-            let max_trees: i64 = d.iter().map(|&n| (n - 1).max(1)).product();
+            let max_trees: i64 = d
+                .iter()
+                .fold(1i64, |acc, &n| acc.saturating_mul((n - 1).max(1)));
             if let Some(bad) = tree_ids.iter().find(|&&t| t < 0 || t >= max_trees) {
                 self.error(
                     &join(gpath, "TreeIds"),
@@ -2819,7 +2842,21 @@ impl Checker {
         let mut d_at = 0usize;
         for p in 0..parts {
             let nt = n_trees[p].max(0) as usize;
-            let depths: i64 = depth_per_tree[t_at..t_at + nt].iter().sum();
+            let (Some(dpt), Some(_)) = (
+                depth_per_tree.get(t_at..t_at + nt),
+                n_trees.get(p).filter(|&&x| x >= 0),
+            ) else {
+                self.error(
+                    &join(gpath, "NumberOfTrees"),
+                    format!(
+                        "part {p}: NumberOfTrees {} does not fit DepthPerTree",
+                        n_trees[p]
+                    ),
+                    "write non-negative tree counts that sum to the TreeIds length",
+                );
+                return;
+            };
+            let depths: i64 = dpt.iter().sum();
             if depths != n_depths[p] {
                 self.error_once(
                     &join(gpath, "NumberOfDepths"),
@@ -2832,7 +2869,18 @@ impl Checker {
                 return;
             }
             let nd = n_depths[p].max(0) as usize;
-            let cells: i64 = cells_per_depth[d_at..d_at + nd].iter().sum();
+            let Some(cpd) = cells_per_depth.get(d_at..d_at + nd) else {
+                self.error(
+                    &join(gpath, "NumberOfDepths"),
+                    format!(
+                        "part {p}: NumberOfDepths {} does not fit NumberOfCellsPerTreeDepth",
+                        n_depths[p]
+                    ),
+                    "write non-negative depth counts",
+                );
+                return;
+            };
+            let cells: i64 = cpd.iter().sum();
             if cells != n_cells[p] {
                 self.error_once(
                     &join(gpath, "NumberOfCells"),
@@ -2969,8 +3017,8 @@ impl Checker {
                 return;
             }
             let n = [b[1] - b[0] + 1, b[3] - b[2] + 1, b[5] - b[4] + 1];
-            cells.push(n[0] * n[1] * n[2]);
-            pts.push((n[0] + 1) * (n[1] + 1) * (n[2] + 1));
+            cells.push(n[0].saturating_mul(n[1]).saturating_mul(n[2]));
+            pts.push((n[0] + 1).saturating_mul(n[1] + 1).saturating_mul(n[2] + 1));
         }
         // Temporal layout of this level.
         let mut lsteps: Option<LevelSteps> = None;
@@ -3064,7 +3112,7 @@ impl Checker {
                 };
                 match &lsteps {
                     None => {
-                        let total: i64 = per_box.iter().sum();
+                        let total: i64 = per_box.iter().fold(0i64, |a, &b| a.saturating_add(b));
                         self.tuples_cover(
                             &path,
                             rows,
@@ -3110,14 +3158,16 @@ impl Checker {
                         for s in 0..*n as usize {
                             let lo = bo[s].max(0) as usize;
                             let hi = (bo[s] + nb[s]).max(0) as usize;
-                            let need: i64 =
-                                per_box.get(lo..hi).map(|v| v.iter().sum()).unwrap_or(0);
-                            if o[s] + need > rows {
+                            let need: i64 = per_box
+                                .get(lo..hi)
+                                .map(|v| v.iter().fold(0i64, |a, &b| a.saturating_add(b)))
+                                .unwrap_or(0);
+                            if o[s].saturating_add(need) > rows {
                                 self.tuples_cover(
                                     &path,
                                     rows,
-                                    o[s] + need,
-                                    &format!("step {s} reads [{}, {})", o[s], o[s] + need),
+                                    o[s].saturating_add(need),
+                                    &format!("step {s} reads [{}, {})", o[s], o[s].saturating_add(need)),
                                     None,
                                     "write the arrays for every step and point the offsets inside them",
                                 );
