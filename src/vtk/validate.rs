@@ -607,7 +607,7 @@ impl Checker {
             self.error(
                 gpath,
                 format!(
-                    "attribute {name} must hold exactly {n} value(s) in a scalar or 1-D attribute, found {} value(s) with shape {:?}",
+                    "attribute {name} must hold exactly {n} value(s) in a scalar or 1-D attribute, found {} value(s) with shape {:?} (VTK: \"{name} attribute should have {n} dimensions\")",
                     v.len(),
                     a.shape().unwrap_or(&[])
                 ),
@@ -711,7 +711,7 @@ impl Checker {
                         self.error(
                             gpath,
                             format!(
-                                "attribute Version must be 2 integers (major, minor) in a 1-D attribute, found {} with shape {:?}{}",
+                                "attribute Version must be 2 integers (major, minor) in a 1-D attribute, found {} with shape {:?}{} (VTK fails when the count is not 2: \"Version attribute should have 2 dimensions\")",
                                 describe(a.dtype()),
                                 a.shape().unwrap_or(&[]),
                                 v.map(|v| format!(" = {v:?}")).unwrap_or_default()
@@ -730,7 +730,7 @@ impl Checker {
                 if top {
                     self.error(
                         gpath,
-                        "attribute Type is missing: VTK since 9.2 needs it to know the data type (CanReadFile returns 0)",
+                        "attribute Type is missing: VTK since 9.2 needs it to know the data type (VTK: \"HDF dataset type unknown: -1\")",
                         "add Type as a fixed-length ASCII string, e.g. \"UnstructuredGrid\"",
                     );
                 }
@@ -1107,7 +1107,7 @@ impl Checker {
             self.error(
                 path,
                 format!(
-                    "attribute Attribute = {value:?} is not one of Scalars, Vectors, Normals, TCoords, Tensors, GlobalIds, PedigreeIds, EdgeFlag, Tangents, RationalWeights, HigherOrderDegrees, ProcessIds (spec 2.6; VTK ignores it)"
+                    "attribute Attribute = {value:?} is not one of Scalars, Vectors, Normals, TCoords, Tensors, GlobalIds, PedigreeIds, EdgeFlag, Tangents, RationalWeights, HigherOrderDegrees, ProcessIds (spec 2.6; VTK: \"Could not find matching attribute type\")"
                 ),
                 "use one of the listed names or remove the attribute",
             );
@@ -2716,7 +2716,7 @@ impl Checker {
                     self.error(
                         &path,
                         format!(
-                            "temporal HyperTreeGrid needs Steps/{name}: VTK requires all nine HTG step offsets (TreeIds, DepthPerTree, NumberOfCellsPerTreeDepth, Descriptors, Mask, X/Y/ZCoordinates, Part)"
+                            "temporal HyperTreeGrid needs Steps/{name}: VTK requires all nine HTG step offsets (TreeIds, DepthPerTree, NumberOfCellsPerTreeDepth, Descriptors, Mask, X/Y/ZCoordinates, Part) once there are several steps (VTK: \"Cannot open Steps/{name}\")"
                         ),
                         &format!("write Steps/{name} (int64, one entry per step)"),
                     );
@@ -2995,8 +2995,9 @@ impl Checker {
             self.error(
                 &bpath,
                 format!(
-                    "AMRBox must be integers of shape (boxes, 6) = [ilo, ihi, jlo, jhi, klo, khi] per box, found {} {s:?} (VTK requires the second dimension to be 6)",
-                    describe(bd.dtype())
+                    "AMRBox must be integers of shape (boxes, 6) = [ilo, ihi, jlo, jhi, klo, khi] per box, found {} {s:?} (VTK requires the second dimension to be 6: \"Wrong AMRBox dimension, expected 6, got: {}\")",
+                    describe(bd.dtype()),
+                    s.get(1).copied().unwrap_or(0)
                 ),
                 "write AMRBox as int32 (boxes, 6)",
             );
@@ -3308,7 +3309,7 @@ impl Checker {
                 match bg.attr("Index") {
                     Err(_) => self.error(
                         &bpath,
-                        "block has no Index attribute: VTK places PartitionedDataSetCollection blocks by their Index",
+                        "block has no Index attribute: VTK places PartitionedDataSetCollection blocks by their Index (VTK: \"Index attribute not found\")",
                         "add Index (int64 scalar, the block's position 0..n-1)",
                     ),
                     Ok(a) => match a.read::<i64>().ok().as_deref() {
