@@ -14,6 +14,10 @@ usage:
                             (a wavelet image written slice by slice, a mixed-cell
                             unstructured grid) and verify each by reading it back
   vtkhdf info FILE          VTKHDF summary: type, version, extents or counts, arrays with ranges
+  vtkhdf validate FILE [--json]
+                            check FILE against the VTKHDF specification and what VTK's
+                            reader accepts; exit 0 when it passes (warnings allowed),
+                            1 on any error, 2 when FILE is not readable as HDF5
   vtkhdf repack IN OUT [--deflate N] [--shuffle] [--chunks auto|none|D1,D2,...] [--no-filters]
                             copy every object of IN into a new file OUT; without options
                             each dataset keeps its layout, chunk shape and filters
@@ -32,6 +36,8 @@ fn main() -> ExitCode {
         ["dump", "--json", file] | ["dump", file, "--json"] => dump(file),
         ["repack", rest @ ..] => repack(rest),
         ["info", file] => info(file),
+        ["validate", file] => return validate(file, false),
+        ["validate", "--json", file] | ["validate", file, "--json"] => return validate(file, true),
         ["demo", dir] => demo(dir),
         ["--help"] | ["-h"] | ["help"] => {
             print!("{USAGE}");
@@ -306,6 +312,32 @@ fn info(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn validate(path: &str, json: bool) -> ExitCode {
+    let report = match vtkhdf::vtk::validate::validate(std::path::Path::new(path)) {
+        Ok(r) => r,
+        Err(e) => {
+            if json {
+                println!(
+                    "{{\"passed\":false,\"unreadable\":{:?}}}",
+                    format!("{path}: {e}")
+                );
+            }
+            eprintln!("vtkhdf: {path}: not readable as HDF5: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn demo(dir: &str) -> Result<(), String> {

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod image;
 pub mod polydata;
 pub mod unstructured;
+pub mod validate;
 
 /// The root group of VTKHDF data.
 pub const ROOT: &str = "/VTKHDF";
