@@ -83,7 +83,6 @@ def dataset(d):
         pass
     if d.IsA("vtkImageData"):
         out["extent"] = list(d.GetExtent())
-        out["origin"] = list(d.GetOrigin())
         out["spacing"] = list(d.GetSpacing())
         m = d.GetDirectionMatrix()
         out["direction"] = [m.GetElement(i, j) for i in range(3) for j in range(3)]
@@ -171,7 +170,6 @@ def amr(d):
         sp = [0.0, 0.0, 0.0]
         d.GetSpacing(level, sp)
         out["levels"].append({"spacing": sp, "blocks": blocks})
-    out["origin"] = list(d.GetOrigin())
     out["field_data"] = fields(d.GetFieldData())
     return out
 
