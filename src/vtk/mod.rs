@@ -15,6 +15,7 @@ pub mod array;
 pub mod demo;
 pub mod image;
 pub mod polydata;
+pub mod temporal;
 pub mod unstructured;
 
 /// The root group of VTKHDF data.
