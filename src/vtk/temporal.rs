@@ -127,8 +127,14 @@ pub struct Steps {
     /// The times of the steps (`Values`), `nsteps` of them.
     pub times: Vec<f64>,
     group: Group,
-    cache: RefCell<HashMap<String, Option<(Vec<i64>, usize)>>>,
+    cache: RefCell<HashMap<String, Option<Table>>>,
 }
+
+/// A loaded offsets dataset: values and columns.
+type Table = (Vec<i64>, usize);
+
+/// `(PartOffsets, NumberOfParts, geometry offsets by (name, column))`.
+type Geometry = (u64, u64, BTreeMap<(String, usize), u64>);
 
 impl std::fmt::Debug for Steps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -514,9 +520,9 @@ pub(crate) struct Engine {
     /// Steps written.
     pub nsteps: u64,
     /// `(PartOffsets, NumberOfParts, geometry offsets)` of the last geometry.
-    last_geometry: Option<(u64, u64, BTreeMap<(String, usize), u64>)>,
+    last_geometry: Option<Geometry>,
     /// The current step's geometry offsets once written or reused.
-    step_geometry: Option<(u64, u64, BTreeMap<(String, usize), u64>)>,
+    step_geometry: Option<Geometry>,
     arrays: BTreeMap<(Kind, String), ArrayState>,
     step_arrays: BTreeMap<(Kind, String), (u64, [i64; 2])>,
     /// Element type of `Steps/Values` (4 or 8 bytes) and of each
