@@ -1,339 +1,277 @@
-//! `vtkhdf::vtk::polydata`: reading VTK-written PolyData files (corpus from
-//! `VTKHDF_CORPUS`), writing and reading back, and VTK's own `vtkHDFReader`
-//! on what the crate writes (when `VTKHDF_PYTHON` is set).
+//! `vtkhdf::vtk::polydata`: VTK-written corpus files read, written back and
+//! compared through VTK's own reader (`tests/vtk_dump.py`), written models
+//! read back equal and shown by VTK, and the temporal offsets VTK's reader
+//! gets wrong read by the specification.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::{json, Value};
-use vtkhdf::vtk::polydata::{read_polydata, write_polydata, Cells, PolyData};
-use vtkhdf::vtk::unstructured::Array;
+use serde_json::Value;
+use vtkhdf::vtk::array::{Array, StoreOptions, Values};
+use vtkhdf::vtk::polydata::{read, read_polydata, write, write_polydata, Cells, PolyData};
+use vtkhdf::vtk::unstructured::points_array;
+use vtkhdf::vtk::Series;
 use vtkhdf::{File, FileWriter};
 
-fn corpus(name: &str) -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("VTKHDF_CORPUS") else {
-        eprintln!("vtk_polydata: VTKHDF_CORPUS is unset; corpus checks skipped");
-        return None;
-    };
-    let p = PathBuf::from(dir).join("vtkhdf/vtk").join(name);
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("VTKHDF_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(venv.exists(), "set VTKHDF_PYTHON to a Python with vtk");
+    venv
+}
+
+fn corpus(name: &str) -> PathBuf {
+    let dir = std::env::var_os("VTKHDF_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let p = dir.join("vtkhdf").join(name);
     assert!(p.exists(), "missing corpus file {}", p.display());
-    Some(p)
+    p
 }
 
 fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vtkhdf-vtk-pd-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("vtkhdf-pd-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir.join(name)
 }
 
-fn array<'a>(arrays: &'a [(String, Array)], name: &str) -> &'a Array {
-    &arrays
-        .iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no array {name}"))
-        .1
-}
-
-/// One partition of VTK's corpus files (a sphere with vertices, a line and
-/// a strip; values from h5py).
-fn check_corpus_part(p: &PolyData, first_scalar: f64) {
-    assert_eq!(p.points.len(), 14);
-    assert_eq!(p.points[0], [0.0, 0.0, 0.5]);
-    assert_eq!(p.points[2], [0.4330126941204071, 0.0, 0.25]);
-    assert_eq!(p.points[13], [0.21650634706020355, -0.375, -0.25]);
-    assert_eq!(p.verts.offsets, vec![0, 1, 3]);
-    assert_eq!(p.verts.connectivity, vec![0, 1, 2]);
-    assert_eq!(p.lines.offsets, vec![0, 3]);
-    assert_eq!(p.lines.connectivity, vec![0, 1, 2]);
-    assert_eq!(p.polys.len(), 24);
-    assert_eq!(p.polys.connectivity.len(), 72);
-    assert_eq!(&p.polys.offsets[..4], &[0, 3, 6, 9]);
-    assert_eq!(&p.polys.connectivity[..6], &[2, 4, 0, 4, 6, 0]);
-    assert_eq!(p.strips.offsets, vec![0, 4]);
-    assert_eq!(p.strips.connectivity, vec![2, 3, 4, 5]);
-    assert_eq!(p.cells(), 28);
-    let ci = array(&p.cell_data, "CellIndex");
-    assert_eq!(ci.components, 1);
-    assert_eq!(ci.values, (0..28).map(f64::from).collect::<Vec<_>>());
-    let ps = array(&p.point_data, "PointScalar");
-    assert_eq!(ps.components, 1);
-    assert_eq!(ps.values.len(), 14);
-    let expected: Vec<f64> = (0..14).map(|i| first_scalar + f64::from(i)).collect();
-    assert_eq!(ps.values, expected); // VTK's test data: 0.. then 10..
-}
-
-#[test]
-fn reads_vtk_corpus_single() {
-    let Some(path) = corpus("polydata.vtkhdf") else {
-        return;
-    };
-    let parts = read_polydata(&File::open(&path).unwrap()).unwrap();
-    assert_eq!(parts.len(), 1);
-    check_corpus_part(&parts[0], 0.0);
-}
-
-#[test]
-fn reads_vtk_corpus_two_parts() {
-    let Some(path) = corpus("polydata_2parts.vtkhdf") else {
-        return;
-    };
-    let parts = read_polydata(&File::open(&path).unwrap()).unwrap();
-    assert_eq!(parts.len(), 2);
-    check_corpus_part(&parts[0], 0.0);
-    check_corpus_part(&parts[1], 10.0);
-    assert_eq!(parts[0].points, parts[1].points);
-}
-
-fn scalar(values: Vec<f64>) -> Array {
-    Array {
-        components: 1,
-        values,
-    }
-}
-
-fn cells(offsets: Vec<i64>, connectivity: Vec<i64>) -> Cells {
-    Cells {
-        offsets,
-        connectivity,
-    }
-}
-
-/// Two partitions: the first with all four topologies, the second with
-/// only polygons and vertices (empty lines and strips).
-fn mixed_polydata() -> Vec<PolyData> {
-    let points0: Vec<[f64; 3]> = (0..8)
-        .map(|i| {
-            let t = i as f64 * 0.7;
-            [t.cos(), t.sin(), 0.1 * t]
-        })
-        .collect();
-    let part0 = PolyData {
-        points: points0,
-        verts: cells(vec![0, 1, 3], vec![7, 5, 6]),
-        lines: cells(vec![0, 3, 5], vec![0, 1, 2, 6, 7]),
-        polys: cells(vec![0, 3, 7], vec![0, 1, 2, 2, 3, 4, 5]),
-        strips: cells(vec![0, 5], vec![3, 4, 5, 6, 7]),
-        point_data: vec![
-            (
-                "Temperature".into(),
-                scalar((0..8).map(|i| i as f64 * 1.5 - 3.0).collect()),
-            ),
-            (
-                "Velocity".into(),
-                Array {
-                    components: 3,
-                    values: (0..24).map(|i| (i as f64).sin()).collect(),
-                },
-            ),
-        ],
-        cell_data: vec![
-            ("Id".into(), scalar((0..7).map(f64::from).collect())),
-            (
-                "Pair".into(),
-                Array {
-                    components: 2,
-                    values: (0..14).map(|i| 1e-3 * i as f64).collect(),
-                },
-            ),
-        ],
-    };
-    let part1 = PolyData {
-        points: vec![
-            [10.0, 0.0, 0.0],
-            [11.0, 0.0, 0.0],
-            [11.0, 1.0, 0.0],
-            [10.0, 1.0, 1e-300],
-        ],
-        verts: cells(vec![0, 1], vec![3]),
-        lines: Cells::default(),
-        polys: cells(vec![0, 4, 7], vec![0, 1, 2, 3, 0, 2, 3]),
-        strips: Cells::default(),
-        point_data: vec![
-            (
-                "Temperature".into(),
-                scalar(vec![100.0, 101.0, -0.5, 1e300]),
-            ),
-            (
-                "Velocity".into(),
-                Array {
-                    components: 3,
-                    values: (0..12).map(|i| -(i as f64).sqrt()).collect(),
-                },
-            ),
-        ],
-        cell_data: vec![
-            ("Id".into(), scalar(vec![100.0, 101.0, 102.0])),
-            (
-                "Pair".into(),
-                Array {
-                    components: 2,
-                    values: vec![-1.0, -2.0, -3.0, -4.0, -5.0, -6.0],
-                },
-            ),
-        ],
-    };
-    vec![part0, part1]
-}
-
-#[test]
-fn round_trip_mixed_topologies() {
-    let parts = mixed_polydata();
-    for (name, compression) in [("plain", None), ("deflate", Some(4))] {
-        let path = temp_path(&format!("mixed_{name}.vtkhdf"));
-        let w = FileWriter::create(&path).unwrap();
-        write_polydata(&w, &parts, compression).unwrap();
-        w.close().unwrap();
-        let got = read_polydata(&File::open(&path).unwrap()).unwrap();
-        assert_eq!(got, parts, "{name}");
-        // The layout VTK writes.
-        let f = File::open(&path).unwrap();
-        let v = f.dataset("/VTKHDF/Points").unwrap();
-        assert_eq!(v.shape(), &[12, 3]);
-        assert_eq!(vtkhdf::dtype_name(v.dtype()), "<f8");
-        for t in ["Vertices", "Lines", "Polygons", "Strips"] {
-            for n in [
-                "NumberOfCells",
-                "NumberOfConnectivityIds",
-                "Offsets",
-                "Connectivity",
-            ] {
-                let d = f.dataset(&format!("/VTKHDF/{t}/{n}")).unwrap();
-                assert_eq!(vtkhdf::dtype_name(d.dtype()), "<i8", "{t}/{n}");
-            }
-        }
-        // Empty topologies keep one offset per partition.
-        assert_eq!(f.dataset("/VTKHDF/Strips/Offsets").unwrap().shape(), &[3]);
-        assert_eq!(f.dataset("/VTKHDF/Lines/Offsets").unwrap().shape(), &[4]);
-        assert_eq!(
-            f.dataset("/VTKHDF/CellData/Pair").unwrap().shape(),
-            &[10, 2]
-        );
-        let _ = std::fs::remove_file(&path);
-    }
-}
-
-#[test]
-fn rejects_inconsistent_input() {
-    let mut parts = mixed_polydata();
-    parts[1].polys.connectivity[0] = 4; // point id out of range
-    let w = FileWriter::in_memory().unwrap();
-    let e = write_polydata(&w, &parts, None).unwrap_err();
-    assert!(e.to_string().contains("partition 1"), "{e}");
-    assert!(e.to_string().contains("Polygons"), "{e}");
-
-    let mut parts = mixed_polydata();
-    parts[0].lines.offsets.clear();
-    let w = FileWriter::in_memory().unwrap();
-    assert!(write_polydata(&w, &parts, None).is_err());
-
-    let mut parts = mixed_polydata();
-    parts[0].cell_data[0].1.values.pop();
-    let w = FileWriter::in_memory().unwrap();
-    assert!(write_polydata(&w, &parts, None).is_err());
-}
-
-const VTK_READ: &str = r#"
-import sys, json
-import numpy as np
-import vtk
-from vtk.util.numpy_support import vtk_to_numpy as v2n
-r = vtk.vtkHDFReader()
-r.SetFileName(sys.argv[1])
-r.Update()
-o = r.GetOutputDataObject(0)
-if o.IsA("vtkPartitionedDataSet"):
-    parts = [o.GetPartition(i) for i in range(o.GetNumberOfPartitions())]
-else:
-    parts = [o]
-def bits(a):
-    # float64 bit patterns: exact through JSON
-    a = np.ascontiguousarray(a, dtype="<f8").reshape(-1)
-    return [int(x) for x in a.view("<u8")]
-def arrays(data):
-    res = {}
-    for i in range(data.GetNumberOfArrays()):
-        a = data.GetArray(i)
-        res[a.GetName()] = {"components": a.GetNumberOfComponents(),
-                            "values": bits(v2n(a))}
-    return res
-def cells(c):
-    return {"offsets": [int(x) for x in v2n(c.GetOffsetsArray())],
-            "connectivity": [int(x) for x in v2n(c.GetConnectivityArray())]}
-out = []
-for p in parts:
-    out.append({
-        "class": p.GetClassName(),
-        "points": bits(v2n(p.GetPoints().GetData())),
-        "verts": cells(p.GetVerts()),
-        "lines": cells(p.GetLines()),
-        "polys": cells(p.GetPolys()),
-        "strips": cells(p.GetStrips()),
-        "point_data": arrays(p.GetPointData()),
-        "cell_data": arrays(p.GetCellData()),
-    })
-print(json.dumps(out))
-"#;
-
-fn vtk_read(py: &Path, file: &Path) -> Value {
-    let out = Command::new(py)
-        .args(["-c", VTK_READ])
-        .arg(file)
+fn vtk_dump(path: &Path) -> Value {
+    let out = Command::new(python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vtk_dump.py"))
+        .arg(path)
+        .arg("--full")
         .output()
-        .expect("run python vtk");
-    assert!(
-        out.status.success(),
-        "VTK cannot read {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .expect("run vtk_dump.py");
     let text = String::from_utf8_lossy(&out.stdout);
-    let last = text.lines().last().unwrap_or("");
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("VTK output {text:?}: {e}"))
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("vtk_dump {}: {e}: {text}", path.display()))
 }
 
-fn bits(values: &[f64]) -> Vec<u64> {
-    values.iter().map(|v| v.to_bits()).collect()
-}
-
-fn arrays_json(arrays: &[(String, Array)]) -> Value {
-    let mut m = serde_json::Map::new();
-    for (n, a) in arrays {
-        m.insert(
-            n.clone(),
-            json!({"components": a.components, "values": bits(&a.values)}),
-        );
+fn round_trip(src: &Path, opts: &StoreOptions) -> Series<Vec<PolyData>> {
+    let file = File::open(src).unwrap();
+    let series =
+        read(&file.group("/VTKHDF").unwrap()).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    let name = src.file_name().unwrap().to_string_lossy().to_string();
+    let dst = temp_path(&format!("copy_{name}"));
+    {
+        let w = FileWriter::create(&dst).unwrap();
+        let g = w.root().create_group_tracked("VTKHDF").unwrap();
+        write(&g, &series, opts).unwrap();
+        w.close().unwrap();
     }
-    Value::Object(m)
+    let back = read(&File::open(&dst).unwrap().group("/VTKHDF").unwrap()).unwrap();
+    assert_eq!(back, series, "{name}: crate read-back differs");
+    let a = vtk_dump(src);
+    let b = vtk_dump(&dst);
+    assert!(
+        a.get("error").is_none(),
+        "{name}: VTK cannot read the original"
+    );
+    assert_eq!(a, b, "{name}: VTK sees the copy differently");
+    series
 }
 
-fn cells_json(c: &Cells) -> Value {
-    json!({"offsets": c.offsets, "connectivity": c.connectivity})
+const CORPUS_PD: &[&str] = &[
+    "vtk/polydata.vtkhdf",
+    "vtk/polydata_2parts.vtkhdf",
+    "vtk/polydata_defaultchunk.vtkhdf",
+    "vtk/temporal_pd.vtkhdf",
+    "vtk/temporal_pd_2parts_static.vtkhdf",
+    "vtk/temporal_pd_verts_appear.vtkhdf",
+    "h5py/polydata_empty_topos_offsets_1.vtkhdf",
+];
+
+#[test]
+fn corpus_round_trips_through_vtk() {
+    for name in CORPUS_PD {
+        round_trip(&corpus(name), &StoreOptions::plain());
+    }
+    round_trip(
+        &corpus("vtk/temporal_pd.vtkhdf"),
+        &StoreOptions::deflate(5, true),
+    );
+}
+
+/// Step 1 of `temporal_pd_verts_appear.vtkhdf` has two vertices (offsets
+/// `[0, 1, 3]`, ids `[0, 3]`... stored after step 0's empty run `[0]`).
+/// VTK 9.7's reader locates the run by counting earlier partitions with
+/// fewer cumulative vertices and reads `[0, 0, 1]`; the crate follows the
+/// specification's `cells + 1` per partition rule.
+#[test]
+fn verts_appear_read_by_the_specification() {
+    let f = File::open(corpus("vtk/temporal_pd_verts_appear.vtkhdf")).unwrap();
+    let s = read(&f.group("/VTKHDF").unwrap()).unwrap();
+    assert_eq!(s.steps.len(), 2);
+    assert!(s.steps[0][0].verts.is_empty());
+    assert_eq!(s.steps[0][0].verts.offsets, vec![0]);
+    assert_eq!(s.steps[1][0].verts.offsets, vec![0, 1, 3]);
+    assert_eq!(s.steps[1][0].verts.connectivity, vec![3, 0, 3]);
+    assert_eq!(s.steps[1][0].polys.offsets, vec![0, 3]);
+    // VTK's (mistaken) view of the same step.
+    let d = vtk_dump(&corpus("vtk/temporal_pd_verts_appear.vtkhdf"));
+    assert_eq!(
+        d["steps"][1]["data"]["verts"]["offsets"]["values"],
+        serde_json::json!([0, 0, 1])
+    );
 }
 
 #[test]
-fn vtk_reads_what_we_write() {
-    let Some(py) = std::env::var_os("VTKHDF_PYTHON").map(PathBuf::from) else {
-        eprintln!("vtk_polydata: VTKHDF_PYTHON is unset; VTK check skipped");
-        return;
-    };
-    let parts = mixed_polydata();
-    let path = temp_path("mixed_vtk.vtkhdf");
-    let w = FileWriter::create(&path).unwrap();
-    write_polydata(&w, &parts, Some(6)).unwrap();
-    w.close().unwrap();
-    let got = vtk_read(&py, &path);
-    let got = got.as_array().expect("a list of partitions");
-    assert_eq!(got.len(), parts.len(), "{got:?}");
-    for (i, (g, p)) in got.iter().zip(&parts).enumerate() {
-        assert_eq!(g["class"], json!("vtkPolyData"), "partition {i}");
-        let points: Vec<f64> = p.points.iter().flatten().copied().collect();
-        assert_eq!(g["points"], json!(bits(&points)), "partition {i}");
-        assert_eq!(g["verts"], cells_json(&p.verts), "partition {i}");
-        assert_eq!(g["lines"], cells_json(&p.lines), "partition {i}");
-        assert_eq!(g["polys"], cells_json(&p.polys), "partition {i}");
-        assert_eq!(g["strips"], cells_json(&p.strips), "partition {i}");
-        assert_eq!(g["point_data"], arrays_json(&p.point_data), "partition {i}");
-        assert_eq!(g["cell_data"], arrays_json(&p.cell_data), "partition {i}");
+fn only_polygons_group_is_refused() {
+    let f = File::open(corpus("h5py/polydata_only_polygons_group.vtkhdf")).unwrap();
+    let e = read_polydata(&f).unwrap_err();
+    assert!(e.to_string().contains("Vertices"), "{e}");
+}
+
+fn cells(offsets: &[i64], conn: &[i64]) -> Cells {
+    Cells {
+        offsets: offsets.to_vec(),
+        connectivity: conn.to_vec(),
     }
-    let _ = std::fs::remove_file(&path);
+}
+
+fn surface(shift: f64, quads: usize) -> PolyData {
+    let mut pts = Vec::new();
+    for i in 0..=quads {
+        pts.extend([shift + i as f64, 0.0, 0.0, shift + i as f64, 1.0, 0.0]);
+    }
+    let np = pts.len() / 3;
+    let mut po = vec![0];
+    let mut pc = Vec::new();
+    for i in 0..quads as i64 {
+        pc.extend([2 * i, 2 * i + 2, 2 * i + 3, 2 * i + 1]);
+        po.push(pc.len() as i64);
+    }
+    let nc = 1 + 1 + quads + 1;
+    PolyData {
+        points: points_array(Values::F32(pts.iter().map(|&x| x as f32).collect())),
+        verts: cells(&[0, 1], &[0]),
+        lines: cells(&[0, 3], &[0, 2, 4]),
+        polys: cells(&po, &pc),
+        strips: cells(&[0, 4], &[0, 1, 2, 3]),
+        point_data: vec![
+            Array::new(
+                "Height",
+                1,
+                Values::F64((0..np).map(|i| i as f64 + shift).collect()),
+            ),
+            Array {
+                attribute: Some("Normals".into()),
+                ..Array::new("Normals", 3, Values::F32([0.0, 0.0, 1.0].repeat(np)))
+            },
+        ],
+        cell_data: vec![Array::new("Kind", 1, Values::I16((0..nc as i16).collect()))],
+        field_data: vec![Array::new("Label", 1, Values::Str(vec!["surface".into()]))],
+    }
+}
+
+fn sorted(series: &Series<Vec<PolyData>>) -> Series<Vec<PolyData>> {
+    let mut s = series.clone();
+    for p in s.steps.iter_mut().flatten() {
+        p.point_data.sort_by(|a, b| a.name.cmp(&b.name));
+        p.cell_data.sort_by(|a, b| a.name.cmp(&b.name));
+        p.field_data.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    s
+}
+
+fn flat(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default()
+}
+
+fn check_vtk(d: &Value, p: &PolyData) {
+    assert_eq!(d["class"], "vtkPolyData");
+    assert_eq!(flat(&d["points"]["values"]), p.points.values.to_f64());
+    for (k, c) in ["verts", "lines", "polys", "strips"]
+        .iter()
+        .zip(p.topologies())
+    {
+        let off: Vec<f64> = c.offsets.iter().map(|&x| x as f64).collect();
+        let con: Vec<f64> = c.connectivity.iter().map(|&x| x as f64).collect();
+        assert_eq!(flat(&d[k]["offsets"]["values"]), off, "{k}");
+        assert_eq!(flat(&d[k]["connectivity"]["values"]), con, "{k}");
+    }
+    for (kind, arrays) in [("point_data", &p.point_data), ("cell_data", &p.cell_data)] {
+        for a in arrays {
+            assert_eq!(d[kind][&a.name]["components"], a.components);
+            assert_eq!(
+                flat(&d[kind][&a.name]["values"]),
+                a.values.to_f64(),
+                "{}",
+                a.name
+            );
+        }
+    }
+}
+
+#[test]
+fn static_and_partitioned_vtk_view() {
+    for opts in [StoreOptions::plain(), StoreOptions::deflate(4, false)] {
+        let one = vec![surface(0.0, 3)];
+        let path = temp_path("one.vtkhdf");
+        let w = FileWriter::create(&path).unwrap();
+        write_polydata(&w, &one, &opts).unwrap();
+        w.close().unwrap();
+        let back = read_polydata(&File::open(&path).unwrap()).unwrap();
+        assert_eq!(back, sorted(&Series::single(one.clone())).steps[0]);
+        let d = vtk_dump(&path);
+        check_vtk(&d["data"], &one[0]);
+        assert_eq!(
+            d["data"]["field_data"]["Label"]["values"],
+            serde_json::json!(["surface"])
+        );
+
+        let mut b = surface(10.0, 1);
+        b.verts = Cells::default();
+        b.lines = cells(&[0, 2], &[0, 2]);
+        b.cell_data[0].values = Values::I16(vec![5, 6, 7]);
+        let two = vec![surface(0.0, 2), b];
+        let path = temp_path("two.vtkhdf");
+        let w = FileWriter::create(&path).unwrap();
+        write_polydata(&w, &two, &opts).unwrap();
+        w.close().unwrap();
+        let back = read_polydata(&File::open(&path).unwrap()).unwrap();
+        assert_eq!(back, sorted(&Series::single(two.clone())).steps[0]);
+        let d = vtk_dump(&path);
+        let parts = d["data"]["partitions"].as_array().unwrap();
+        check_vtk(&parts[0], &two[0]);
+        check_vtk(&parts[1], &two[1]);
+        // Empty topologies still hold Offsets [0] per partition.
+        let f = File::open(&path).unwrap();
+        let o: Vec<i64> = f
+            .dataset("/VTKHDF/Vertices/Offsets")
+            .unwrap()
+            .read()
+            .unwrap();
+        assert_eq!(o, [0, 1, 0]);
+    }
+}
+
+#[test]
+fn temporal_vtk_view() {
+    let a = surface(0.0, 2);
+    let mut b = a.clone();
+    b.point_data[0].values = Values::F64(vec![7.0; a.n_points()]);
+    let mut c = surface(1.0, 3);
+    c.verts = cells(&[0, 1, 3], &[1, 2, 3]);
+    c.cell_data[0].values = Values::I16((0..7).collect());
+    let series = Series::temporal([(0.0, vec![a]), (1.0, vec![b]), (3.0, vec![c])]);
+    let path = temp_path("temporal.vtkhdf");
+    let w = FileWriter::create(&path).unwrap();
+    vtkhdf::vtk::polydata::write_file(&w, &series, &StoreOptions::deflate(2, false)).unwrap();
+    w.close().unwrap();
+    let back = read(&File::open(&path).unwrap().group("/VTKHDF").unwrap()).unwrap();
+    assert_eq!(back, sorted(&series));
+    let d = vtk_dump(&path);
+    for k in 0..3 {
+        check_vtk(&d["steps"][k]["data"], &series.steps[k][0]);
+    }
+    let f = File::open(&path).unwrap();
+    let co = f.dataset("/VTKHDF/Steps/CellOffsets").unwrap();
+    assert_eq!(co.shape(), [3, 4]);
+    let v: Vec<i64> = co.read().unwrap();
+    assert_eq!(v, [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 1]);
 }

@@ -16,6 +16,7 @@ pub mod composite;
 pub mod demo;
 pub mod image;
 pub mod polydata;
+pub mod temporal;
 pub mod unstructured;
 pub mod validate;
 

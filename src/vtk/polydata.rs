@@ -1,37 +1,89 @@
-//! PolyData.
+//! PolyData (VTKHDF specification, sections "Poly data" and "Temporal
+//! data"; 2.0 and later).
 //!
-//! A PolyData file stacks its partitions like an UnstructuredGrid:
-//! `NumberOfPoints` holds one count per partition and `Points` and the point
-//! arrays are the partitions' rows one after another. Instead of one cell
-//! list there are four topology groups, `Vertices`, `Lines`, `Polygons` and
-//! `Strips`, each with `NumberOfCells` and `NumberOfConnectivityIds` (one
-//! count per partition), `Offsets` (`cells + 1` entries per partition, each
-//! partition's starting at 0) and `Connectivity` (ids local to their
-//! partition). VTK's reader needs all four groups, even empty ones. Cell
-//! arrays hold, per partition, the vertices' rows, then the lines', the
-//! polygons' and the strips'.
+//! The layout group stacks partitions like an UnstructuredGrid:
+//! `NumberOfPoints` holds one count per partition and `Points` and the
+//! point arrays are the partitions' rows one after another. Instead of one
+//! cell list there are four topology groups, `Vertices`, `Lines`,
+//! `Polygons` and `Strips`, each with `NumberOfCells` and
+//! `NumberOfConnectivityIds` (one count per partition), `Offsets` (`cells +
+//! 1` entries per partition, each partition's starting at 0) and
+//! `Connectivity` (ids local to their partition). VTK's reader needs all
+//! four groups, and `Offsets = [0]` for an empty topology; they are always
+//! written. Cell arrays hold, per partition, the vertices' rows, then the
+//! lines', the polygons' and the strips'.
+//!
+//! Temporal data: `Steps/CellOffsets` and `Steps/ConnectivityIdOffsets` are
+//! `(NSteps, 4)`, one column per topology. Topology `t` of partition `p` of
+//! step `s` reads its offsets at index `CellOffsets[s][t] + PartOffsets[s] +
+//! p + Σ` (cells of the step's earlier partitions), as the specification's
+//! `cells + 1` per partition rule gives. (VTK 9.7's reader instead counts
+//! earlier partitions whose cumulative cell count is below
+//! `CellOffsets[s][t]`, which reads one entry too early once a topology
+//! empty in earlier partitions gets cells: in
+//! `temporal_pd_verts_appear.vtkhdf` it reads the step 1 vertex offsets as
+//! `[0, 0, 1]` instead of `[0, 1, 3]`.)
+//!
+//! Writing follows VTK's writer: int64 counts, offsets and connectivity,
+//! chunked datasets with an unlimited first dimension; deflate applies to
+//! `Points`, `Connectivity` and the arrays, never to `Offsets`, counts or
+//! `Steps`. Partitions whose point or cell arrays differ are refused.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::hl::write::FileWriter;
-use crate::hl::{Dataset, File, Group};
+use crate::hl::write::{FileWriter, GroupWriter};
+use crate::hl::{File, Group};
 
-use super::unstructured::{
-    array_layout, check_ids, check_offsets, checked_total, malformed, read_arrays, read_vec,
-    slice_arrays, write_rows, Array,
+use super::array::{read_array_rows, Array, StoreOptions, Values};
+use super::temporal::{
+    geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
+    split_array, step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps,
+    StepsMap,
 };
-use super::{create_root, read_header, DataType, ROOT};
-
-/// Chunk length VTK's writer uses along the first dimension.
-const CHUNK: u64 = 256;
+use super::unstructured::{check_ids, check_offsets, points_array};
+use super::{read_header, DataType, Series, ROOT};
 
 /// The topology groups in file (and cell data) order.
-const TOPOLOGIES: [&str; 4] = ["Vertices", "Lines", "Polygons", "Strips"];
+pub const TOPOLOGIES: [&str; 4] = ["Vertices", "Lines", "Polygons", "Strips"];
+
+const PD_STEPS: StepsMap = &[
+    ("NumberOfPoints", "PointOffsets", 0, 1),
+    ("Vertices/NumberOfCells", "CellOffsets", 0, 4),
+    ("Lines/NumberOfCells", "CellOffsets", 1, 4),
+    ("Polygons/NumberOfCells", "CellOffsets", 2, 4),
+    ("Strips/NumberOfCells", "CellOffsets", 3, 4),
+    (
+        "Vertices/NumberOfConnectivityIds",
+        "ConnectivityIdOffsets",
+        0,
+        4,
+    ),
+    (
+        "Lines/NumberOfConnectivityIds",
+        "ConnectivityIdOffsets",
+        1,
+        4,
+    ),
+    (
+        "Polygons/NumberOfConnectivityIds",
+        "ConnectivityIdOffsets",
+        2,
+        4,
+    ),
+    (
+        "Strips/NumberOfConnectivityIds",
+        "ConnectivityIdOffsets",
+        3,
+        4,
+    ),
+];
 
 /// One kind of cells of a PolyData partition, in CSR form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cells {
-    /// Offsets into `connectivity`: one per cell plus a final one, starting
-    /// at 0.
+    /// Cells + 1 offsets into `connectivity`, starting at 0.
     pub offsets: Vec<i64>,
     /// Point ids (0-based within the partition) of the cells.
     pub connectivity: Vec<i64>,
@@ -68,10 +120,10 @@ impl Cells {
 }
 
 /// One partition of a PolyData.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PolyData {
-    /// Point coordinates.
-    pub points: Vec<[f64; 3]>,
+    /// Coordinates: named `Points`, 3 components, `F32` or `F64` as stored.
+    pub points: Array,
     /// Vertex cells (`Vertices`).
     pub verts: Cells,
     /// Polyline cells (`Lines`).
@@ -80,11 +132,28 @@ pub struct PolyData {
     pub polys: Cells,
     /// Triangle strip cells (`Strips`).
     pub strips: Cells,
-    /// Point arrays by name, one tuple per point.
-    pub point_data: Vec<(String, Array)>,
-    /// Cell arrays by name, one tuple per cell: vertices, then lines,
-    /// polygons and strips.
-    pub cell_data: Vec<(String, Array)>,
+    /// Point arrays, one tuple per point.
+    pub point_data: Vec<Array>,
+    /// Cell arrays, one tuple per cell: vertices, then lines, polygons and
+    /// strips.
+    pub cell_data: Vec<Array>,
+    /// Field arrays (the same for every partition of a step).
+    pub field_data: Vec<Array>,
+}
+
+impl Default for PolyData {
+    fn default() -> Self {
+        PolyData {
+            points: points_array(Values::F64(Vec::new())),
+            verts: Cells::default(),
+            lines: Cells::default(),
+            polys: Cells::default(),
+            strips: Cells::default(),
+            point_data: Vec::new(),
+            cell_data: Vec::new(),
+            field_data: Vec::new(),
+        }
+    }
 }
 
 impl PolyData {
@@ -98,131 +167,233 @@ impl PolyData {
         self.topologies().iter().map(|c| c.len()).sum()
     }
 
+    /// Number of points.
+    pub fn n_points(&self) -> usize {
+        self.points.tuples()
+    }
+
     /// Checks that sizes agree; `what` names the partition in errors.
-    fn check(&self, what: &str) -> Result<()> {
-        let bad = |m: String| Err(Error::wrong_use(format!("{what}: {m}")));
-        for (name, cells) in TOPOLOGIES.iter().zip(self.topologies()) {
-            if let Err(m) = cells.check(self.points.len()) {
-                return bad(format!("{name}: {m}"));
-            }
+    pub fn check(&self, what: &str) -> Result<()> {
+        if self.points.values.len() % 3 != 0 {
+            return Err(Error::wrong_use(format!(
+                "{what}: {} point coordinates are not whole (x, y, z) triples",
+                self.points.values.len()
+            )));
         }
-        for (kind, arrays, n) in [
-            ("point", &self.point_data, self.points.len()),
-            ("cell", &self.cell_data, self.cells()),
-        ] {
-            for (name, a) in arrays {
-                if a.components == 0 || a.values.len() != n * a.components {
-                    return bad(format!(
-                        "{kind} array {name:?} has {} values with {} components for {n} {kind}s",
-                        a.values.len(),
-                        a.components
-                    ));
-                }
+        for (name, cells) in TOPOLOGIES.iter().zip(self.topologies()) {
+            if let Err(m) = cells.check(self.n_points()) {
+                return Err(Error::wrong_use(format!("{what}: {name}: {m}")));
             }
         }
         Ok(())
     }
 }
 
-fn with_path(path: &str, e: Error) -> Error {
-    Error::new(e.kind(), format!("{path}: {}", e.message()))
+struct Counts {
+    points: Vec<u64>,
+    /// Per topology: cells and connectivity ids.
+    cells: [Vec<u64>; 4],
+    conn: [Vec<u64>; 4],
 }
 
-fn dataset(group: &Group, path: &str, name: &str) -> Result<Dataset> {
-    group
-        .dataset(name)
-        .map_err(|e| with_path(&format!("{path}/{name}"), e))
-}
-
-/// Reads a 1-D count/index dataset of any integer width.
-fn read_ints(group: &Group, path: &str, name: &str) -> Result<Vec<i64>> {
-    let ds = dataset(group, path, name)?;
-    if ds.shape().len() != 1 {
-        return Err(malformed(
-            ds.path(),
-            format!("shape {:?}, expected one dimension", ds.shape()),
-        ));
-    }
-    read_vec(&ds)
-}
-
-fn counts(group: &Group, path: &str, name: &str, parts: Option<usize>) -> Result<Vec<usize>> {
-    let full = format!("{path}/{name}");
-    let v = read_ints(group, path, name)?
-        .into_iter()
-        .map(|n| usize::try_from(n).map_err(|_| malformed(&full, format!("negative count {n}"))))
-        .collect::<Result<Vec<usize>>>()?;
-    if let Some(parts) = parts {
-        if v.len() != parts {
-            return Err(malformed(
-                &full,
-                format!("{} entries but NumberOfPoints has {parts}", v.len()),
-            ));
+fn read_all_counts(group: &Group) -> Result<Counts> {
+    let points = read_counts(group, "NumberOfPoints")?;
+    let n = points.len();
+    let mut cells: [Vec<u64>; 4] = Default::default();
+    let mut conn: [Vec<u64>; 4] = Default::default();
+    for (t, name) in TOPOLOGIES.iter().enumerate() {
+        let g = group
+            .group(name)
+            .map_err(|e| with_path(&format!("{}/{name}", group.path()), e))?;
+        for (dst, what) in [
+            (&mut cells[t], "NumberOfCells"),
+            (&mut conn[t], "NumberOfConnectivityIds"),
+        ] {
+            let v = read_counts(&g, what)?;
+            if v.len() != n {
+                return Err(malformed(
+                    &format!("{}/{what}", g.path()),
+                    format!("{} entries but NumberOfPoints has {n}", v.len()),
+                ));
+            }
+            *dst = v;
         }
     }
-    Ok(v)
+    Ok(Counts {
+        points,
+        cells,
+        conn,
+    })
 }
 
-/// One topology group of every partition.
-fn read_topology(root: &Group, name: &str, points: &[usize]) -> Result<Vec<Cells>> {
-    let path = format!("{ROOT}/{name}");
-    let group = root.group(name).map_err(|e| with_path(&path, e))?;
-    let parts = points.len();
-    let n_cells = counts(&group, &path, "NumberOfCells", Some(parts))?;
-    let n_conn = counts(&group, &path, "NumberOfConnectivityIds", Some(parts))?;
-    let total_cells = checked_total(&n_cells, &format!("{path}/NumberOfCells"))?;
-    let total_conn = checked_total(&n_conn, &format!("{path}/NumberOfConnectivityIds"))?;
-    let offsets = read_ints(&group, &path, "Offsets")?;
-    if offsets.len() != total_cells + parts {
-        return Err(malformed(
-            &format!("{path}/Offsets"),
-            format!(
-                "{} entries, expected {} (cells + 1 per partition)",
-                offsets.len(),
-                total_cells + parts
-            ),
-        ));
+fn split_runs(v: &[i64], lens: impl IntoIterator<Item = usize>) -> Vec<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for n in lens {
+        out.push(v[at..at + n].to_vec());
+        at += n;
     }
-    let connectivity = read_ints(&group, &path, "Connectivity")?;
-    if connectivity.len() != total_conn {
-        return Err(malformed(
-            &format!("{path}/Connectivity"),
-            format!(
-                "{} entries, NumberOfConnectivityIds sums to {total_conn}",
-                connectivity.len()
-            ),
-        ));
-    }
-    let mut out = Vec::with_capacity(parts);
-    let (mut k0, mut o0) = (0usize, 0usize);
-    for i in 0..parts {
-        let (nc, nk) = (n_cells[i], n_conn[i]);
-        let part_offsets = offsets[o0..o0 + nc + 1].to_vec();
-        check_offsets(&part_offsets, nk)
-            .map_err(|m| malformed(&format!("{path}/Offsets"), format!("partition {i}: {m}")))?;
-        let part_conn = connectivity[k0..k0 + nk].to_vec();
-        check_ids(&part_conn, points[i]).map_err(|m| {
-            malformed(
-                &format!("{path}/Connectivity"),
-                format!("partition {i}: {m}"),
-            )
-        })?;
-        out.push(Cells {
-            offsets: part_offsets,
-            connectivity: part_conn,
-        });
-        k0 += nk;
-        o0 += nc + 1;
-    }
-    Ok(out)
+    out
 }
 
-/// Reads every partition of a (non-temporal) PolyData file.
-///
-/// Counts, offsets and connectivity may have any integer width, points may
-/// be `f32` or `f64`; arrays are converted to `f64`. All four topology
-/// groups must be present (as VTK's reader requires). Sizes are checked
-/// against each other and errors name the offending dataset.
+fn read_one(
+    group: &Group,
+    c: &Counts,
+    steps: Option<&Steps>,
+    s: usize,
+    cache: &mut HashMap<Vec<u64>, Vec<PolyData>>,
+) -> Result<Vec<PolyData>> {
+    let (base, nparts) = step_parts(steps, s, c.points.len() as u64)?;
+    let r = base as usize..(base + nparts) as usize;
+    let pts_off = geometry_offset(steps, s, "PointOffsets", 0, &c.points, base)?;
+    let mut key = vec![base, nparts, pts_off];
+    let mut cell_offs = [0u64; 4];
+    let mut conn_offs = [0u64; 4];
+    for t in 0..4 {
+        cell_offs[t] = geometry_offset(steps, s, "CellOffsets", t, &c.cells[t], base)?;
+        conn_offs[t] = geometry_offset(steps, s, "ConnectivityIdOffsets", t, &c.conn[t], base)?;
+        key.extend([cell_offs[t], conn_offs[t]]);
+    }
+    let path = group.path().to_string();
+    let mut parts = match cache.get(&key) {
+        Some(p) => p.clone(),
+        None => {
+            let np = &c.points[r.clone()];
+            let ds = group
+                .dataset("Points")
+                .map_err(|e| with_path(&format!("{path}/Points"), e))?;
+            let points = read_array_rows(&ds, "Points", pts_off, sum(np, &path)?)?;
+            if points.components != 3 {
+                return Err(malformed(
+                    &format!("{path}/Points"),
+                    format!("{} components, expected 3", points.components),
+                ));
+            }
+            let mut parts: Vec<PolyData> = split_array(&points, np)
+                .into_iter()
+                .map(|points| PolyData {
+                    points,
+                    ..PolyData::default()
+                })
+                .collect();
+            for (t, name) in TOPOLOGIES.iter().enumerate() {
+                let g = group
+                    .group(name)
+                    .map_err(|e| with_path(&format!("{path}/{name}"), e))?;
+                let nc = &c.cells[t][r.clone()];
+                let nk = &c.conn[t][r.clone()];
+                let off_ds = g
+                    .dataset("Offsets")
+                    .map_err(|e| with_path(&format!("{}/Offsets", g.path()), e))?;
+                let offsets =
+                    read_index_rows(&off_ds, cell_offs[t] + base, sum(nc, &path)? + nparts)?;
+                let con_ds = g
+                    .dataset("Connectivity")
+                    .map_err(|e| with_path(&format!("{}/Connectivity", g.path()), e))?;
+                let conn = read_index_rows(&con_ds, conn_offs[t], sum(nk, &path)?)?;
+                let offs = split_runs(&offsets, nc.iter().map(|&n| n as usize + 1));
+                let cons = split_runs(&conn, nk.iter().map(|&n| n as usize));
+                for ((p, offsets), connectivity) in parts.iter_mut().zip(offs).zip(cons) {
+                    let cells = Cells {
+                        offsets,
+                        connectivity,
+                    };
+                    match t {
+                        0 => p.verts = cells,
+                        1 => p.lines = cells,
+                        2 => p.polys = cells,
+                        _ => p.strips = cells,
+                    }
+                }
+            }
+            for (i, p) in parts.iter().enumerate() {
+                let what = match steps {
+                    Some(_) => format!("{path}: step {s}, partition {i}"),
+                    None => format!("{path}: partition {i}"),
+                };
+                p.check(&what)
+                    .map_err(|e| Error::malformed(0, e.message().to_string()))?;
+            }
+            cache.clear();
+            cache.insert(key, parts.clone());
+            parts
+        }
+    };
+    // Cell arrays start at the first topology's cell offset (VTK's writer
+    // writes cell data per step, so the per-array offsets decide).
+    let cell_default: u64 = cell_offs.iter().sum();
+    let ncells: Vec<u64> = r
+        .clone()
+        .map(|p| (0..4).map(|t| c.cells[t][p]).sum())
+        .collect();
+    let step = steps.map(|st| (st, s));
+    let pd = read_part_arrays(group, "PointData", step, pts_off, &c.points[r])?;
+    let cd = read_part_arrays(group, "CellData", step, cell_default, &ncells)?;
+    let fd = read_field_data(group, step)?;
+    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
+        p.point_data = pd;
+        p.cell_data = cd;
+        p.field_data = fd.clone();
+    }
+    Ok(parts)
+}
+
+fn check_type(group: &Group) -> Result<()> {
+    if let Ok(a) = group.attr("Type") {
+        let name = a.read_string()?;
+        let name = name.trim_end_matches(['\0', ' ']);
+        if name != "PolyData" {
+            return Err(Error::wrong_use(format!(
+                "{}: Type is {name}, not PolyData",
+                group.path()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads every step (one for static data) of a PolyData layout group, each
+/// as its partitions. Offsets follow the specification (see the module
+/// documentation for where VTK 9.7's reader differs).
+pub fn read(group: &Group) -> Result<Series<Vec<PolyData>>> {
+    check_type(group)?;
+    let steps = Steps::read(group)?;
+    let c = read_all_counts(group)?;
+    let mut cache = HashMap::new();
+    match &steps {
+        None => Ok(Series::single(read_one(group, &c, None, 0, &mut cache)?)),
+        Some(st) => {
+            let mut out = Vec::with_capacity(st.nsteps);
+            for s in 0..st.nsteps {
+                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
+            }
+            Ok(Series {
+                times: Some(st.times.clone()),
+                steps: out,
+            })
+        }
+    }
+}
+
+/// Reads step `s` of a PolyData layout (0 for static data).
+pub fn read_step(group: &Group, s: usize) -> Result<Vec<PolyData>> {
+    check_type(group)?;
+    let steps = Steps::read(group)?;
+    if let Some(st) = &steps {
+        if s >= st.nsteps {
+            return Err(Error::wrong_use(format!(
+                "{}: step {s} of {}",
+                group.path(),
+                st.nsteps
+            )));
+        }
+    }
+    let c = read_all_counts(group)?;
+    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+}
+
+/// Reads the partitions of a static PolyData file (the first step of a
+/// temporal one).
 pub fn read_polydata(file: &File) -> Result<Vec<PolyData>> {
     let (root, header) = read_header(file)?;
     if header.data_type != DataType::PolyData {
@@ -231,126 +402,174 @@ pub fn read_polydata(file: &File) -> Result<Vec<PolyData>> {
             header.data_type.name()
         )));
     }
-    if root.group("Steps").is_ok() {
-        return Err(Error::unsupported(
-            0,
-            format!("{ROOT}/Steps: temporal PolyData is not supported"),
-        ));
-    }
-    let n_points = counts(&root, ROOT, "NumberOfPoints", None)?;
-    let parts = n_points.len();
-    let total_points = checked_total(&n_points, &format!("{ROOT}/NumberOfPoints"))?;
-    let points_ds = dataset(&root, ROOT, "Points")?;
-    if points_ds.shape() != [total_points as u64, 3] {
-        return Err(malformed(
-            points_ds.path(),
-            format!(
-                "shape {:?}, expected [{total_points}, 3]",
-                points_ds.shape()
-            ),
-        ));
-    }
-    let coords: Vec<f64> = read_vec(&points_ds)?;
-    let mut topologies = Vec::with_capacity(4);
-    for name in TOPOLOGIES {
-        topologies.push(read_topology(&root, name, &n_points)?);
-    }
-    let part_cells: Vec<usize> = (0..parts)
-        .map(|i| topologies.iter().map(|t| t[i].len()).sum())
-        .collect();
-    let total_cells: usize = part_cells.iter().sum();
-    let point_data = read_arrays(&root, "PointData", total_points)?;
-    let cell_data = read_arrays(&root, "CellData", total_cells)?;
-
-    let mut topologies = topologies.into_iter().map(|t| t.into_iter());
-    let mut next = || topologies.next().expect("four topologies");
-    let (mut verts, mut lines, mut polys, mut strips) = (next(), next(), next(), next());
-    let mut out = Vec::with_capacity(parts);
-    let (mut p0, mut c0) = (0usize, 0usize);
-    for i in 0..parts {
-        let (np, nc) = (n_points[i], part_cells[i]);
-        out.push(PolyData {
-            points: coords[p0 * 3..(p0 + np) * 3]
-                .chunks_exact(3)
-                .map(|c| [c[0], c[1], c[2]])
-                .collect(),
-            verts: verts.next().expect("one per partition"),
-            lines: lines.next().expect("one per partition"),
-            polys: polys.next().expect("one per partition"),
-            strips: strips.next().expect("one per partition"),
-            point_data: slice_arrays(&point_data, p0, np),
-            cell_data: slice_arrays(&cell_data, c0, nc),
-        });
-        p0 += np;
-        c0 += nc;
-    }
-    Ok(out)
+    read_step(&root, 0)
 }
 
-/// Writes `parts` as one PolyData (`Version` (2, 2)) the way VTK's writer
-/// does: int64 counts, offsets and connectivity, f64 `Points` of shape
-/// (n, 3), all four topology groups (empty ones with `Offsets` `[0]` per
-/// partition), arrays of shape (n) or (n, components), all chunked and
-/// resizable; `compression` is a deflate level for `Points`, the
-/// connectivity and the arrays (never for offsets or counts, as VTK).
-pub fn write_polydata(
+/// Writes a series (static: one step) of partitions into `group` (which
+/// holds nothing yet), setting its `Type` and `Version`.
+pub fn write(group: &GroupWriter, data: &Series<Vec<PolyData>>, opts: &StoreOptions) -> Result<()> {
+    super::temporal::write_series(group, data, opts)
+}
+
+/// Writes static partitions as the file's `/VTKHDF`.
+pub fn write_polydata(file: &FileWriter, parts: &[PolyData], opts: &StoreOptions) -> Result<()> {
+    let group = file.root().create_group_tracked("VTKHDF")?;
+    super::temporal::write_steps(&group, None, &[parts], opts)
+}
+
+/// Writes a temporal series as the file's `/VTKHDF`.
+pub fn write_file(
     file: &FileWriter,
-    parts: &[PolyData],
-    compression: Option<u32>,
+    data: &Series<Vec<PolyData>>,
+    opts: &StoreOptions,
 ) -> Result<()> {
-    if parts.is_empty() {
-        return Err(Error::wrong_use("a PolyData needs at least one partition"));
-    }
-    for (i, p) in parts.iter().enumerate() {
-        p.check(&format!("partition {i}"))?;
-    }
-    let point_layout = array_layout(parts, |g| &g.point_data, "point")?;
-    let cell_layout = array_layout(parts, |g| &g.cell_data, "cell")?;
+    let group = file.root().create_group_tracked("VTKHDF")?;
+    write(&group, data, opts)
+}
 
-    let root = create_root(file, DataType::PolyData, (2, 2))?;
-    let n_points: Vec<i64> = parts.iter().map(|p| p.points.len() as i64).collect();
-    write_rows(&root, "NumberOfPoints", &n_points, 1, 1, None)?;
-    let points: Vec<f64> = parts
-        .iter()
-        .flat_map(|p| p.points.iter().flatten().copied())
-        .collect();
-    write_rows(&root, "Points", &points, 3, CHUNK, compression)?;
+const OFFSETS: [&str; 4] = [
+    "Vertices/Offsets",
+    "Lines/Offsets",
+    "Polygons/Offsets",
+    "Strips/Offsets",
+];
+const CONNECTIVITY: [&str; 4] = [
+    "Vertices/Connectivity",
+    "Lines/Connectivity",
+    "Polygons/Connectivity",
+    "Strips/Connectivity",
+];
+const NCELLS: [&str; 4] = [
+    "Vertices/NumberOfCells",
+    "Lines/NumberOfCells",
+    "Polygons/NumberOfCells",
+    "Strips/NumberOfCells",
+];
+const NCONN: [&str; 4] = [
+    "Vertices/NumberOfConnectivityIds",
+    "Lines/NumberOfConnectivityIds",
+    "Polygons/NumberOfConnectivityIds",
+    "Strips/NumberOfConnectivityIds",
+];
 
-    for (t, name) in TOPOLOGIES.iter().enumerate() {
-        let g = root.create_group_tracked(name)?;
-        let cells: Vec<&Cells> = parts.iter().map(|p| p.topologies()[t]).collect();
-        let n_cells: Vec<i64> = cells.iter().map(|c| c.len() as i64).collect();
-        let n_conn: Vec<i64> = cells.iter().map(|c| c.connectivity.len() as i64).collect();
-        write_rows(&g, "NumberOfCells", &n_cells, 1, 1, None)?;
-        write_rows(&g, "NumberOfConnectivityIds", &n_conn, 1, 1, None)?;
-        let offsets: Vec<i64> = cells
+impl MeshPart for PolyData {
+    const TYPE: DataType = DataType::PolyData;
+    const STEPS_MAP: StepsMap = PD_STEPS;
+
+    fn points(&self) -> &Array {
+        &self.points
+    }
+    fn point_data(&self) -> &[Array] {
+        &self.point_data
+    }
+    fn cell_data(&self) -> &[Array] {
+        &self.cell_data
+    }
+    fn field_data(&self) -> &[Array] {
+        &self.field_data
+    }
+    fn n_cells(&self) -> u64 {
+        self.cells() as u64
+    }
+    fn validate(&self, what: &str) -> Result<()> {
+        self.check(what)
+    }
+    fn same_geometry(&self, o: &Self) -> bool {
+        self.topologies() == o.topologies() && self.points == o.points
+    }
+    fn minor(_parts: &[Self]) -> i64 {
+        0
+    }
+    fn write_geometry(engine: &mut Engine, parts: &[Self]) -> Result<()> {
+        let records: Vec<Record> = parts
             .iter()
-            .flat_map(|c| c.offsets.iter().copied())
+            .map(|p| {
+                let mut r = Record {
+                    counts: vec![("NumberOfPoints", p.n_points() as i64)],
+                    bulk: vec![("Points", Rows::Values(&p.points.values), 3, true)],
+                };
+                for (t, cells) in p.topologies().into_iter().enumerate() {
+                    r.counts.push((NCELLS[t], cells.len() as i64));
+                    r.counts.push((NCONN[t], cells.connectivity.len() as i64));
+                    r.bulk.push((
+                        OFFSETS[t],
+                        Rows::I64(Cow::Borrowed(&cells.offsets)),
+                        1,
+                        false,
+                    ));
+                    r.bulk.push((
+                        CONNECTIVITY[t],
+                        Rows::I64(Cow::Borrowed(&cells.connectivity)),
+                        1,
+                        true,
+                    ));
+                }
+                r
+            })
             .collect();
-        write_rows(&g, "Offsets", &offsets, 1, CHUNK, None)?;
-        let conn: Vec<i64> = cells
-            .iter()
-            .flat_map(|c| c.connectivity.iter().copied())
-            .collect();
-        write_rows(&g, "Connectivity", &conn, 1, CHUNK, compression)?;
+        engine.write_geometry(&records)
+    }
+    fn read_series(group: &Group) -> Result<Series<Vec<Self>>> {
+        read(group)
+    }
+    fn read_step(group: &Group, s: usize) -> Result<Vec<Self>> {
+        read_step(group, s)
+    }
+    fn set_data(&mut self, point: Vec<Array>, cell: Vec<Array>, field: Vec<Array>) {
+        self.point_data = point;
+        self.cell_data = cell;
+        self.field_data = field;
+    }
+}
+
+/// Writes a PolyData step after step while a computation runs (see
+/// [`super::unstructured::UnstructuredStepWriter`], which it mirrors).
+pub struct PolyDataStepWriter {
+    core: StepCore<PolyData>,
+}
+
+impl PolyDataStepWriter {
+    /// Starts a temporal PolyData in a new file (`/VTKHDF`).
+    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
+        Ok(PolyDataStepWriter {
+            core: StepCore::create(file, opts)?,
+        })
     }
 
-    for (group_name, layout, cell) in [
-        ("PointData", &point_layout, false),
-        ("CellData", &cell_layout, true),
-    ] {
-        let g = root.create_group_tracked(group_name)?;
-        for (k, (name, components)) in layout.iter().enumerate() {
-            let values: Vec<f64> = parts
-                .iter()
-                .flat_map(|p| {
-                    let arrays = if cell { &p.cell_data } else { &p.point_data };
-                    arrays[k].1.values.iter().copied()
-                })
-                .collect();
-            write_rows(&g, name, &values, *components, CHUNK, compression)?;
-        }
+    /// Continues the temporal PolyData file at `path` (rewritten first in
+    /// the appendable layout when its datasets cannot grow).
+    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
+        Ok(PolyDataStepWriter {
+            core: StepCore::reopen(path.as_ref(), opts)?,
+        })
     }
-    root.create_group_tracked("FieldData")?;
-    Ok(())
+
+    /// Steps in the file.
+    pub fn steps(&self) -> u64 {
+        self.core.steps()
+    }
+
+    /// Appends a step at `time` (geometry written only when it differs from
+    /// the previous step's). Commits.
+    pub fn append_step(&mut self, time: f64, parts: &[PolyData]) -> Result<()> {
+        self.core.append_step(time, parts)
+    }
+
+    /// Appends a step reusing the previous geometry with new arrays.
+    /// Commits.
+    pub fn append_step_fields(
+        &mut self,
+        time: f64,
+        point_data: &[Vec<Array>],
+        cell_data: &[Vec<Array>],
+        field_data: &[Array],
+    ) -> Result<()> {
+        self.core
+            .append_step_fields(time, point_data, cell_data, field_data)
+    }
+
+    /// Commits and closes the file.
+    pub fn close(self) -> Result<()> {
+        self.core.close()
+    }
 }

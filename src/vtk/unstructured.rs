@@ -1,53 +1,129 @@
-//! UnstructuredGrid and PolyData.
+//! UnstructuredGrid (VTKHDF specification, section "Unstructured grid",
+//! with "Polyhedron support" (2.5) and "Temporal data").
 //!
-//! An UnstructuredGrid file stacks its partitions: `NumberOfPoints`,
-//! `NumberOfCells` and `NumberOfConnectivityIds` hold one count per
-//! partition, `Points`, `Connectivity`, `Types` and the point and cell
-//! arrays are the partitions' rows one after another, and `Offsets` holds
-//! `cells + 1` entries per partition, each partition's starting at 0.
-//! Connectivity ids are local to their partition.
+//! The layout group (`/VTKHDF` of a file) stacks partitions:
+//! `NumberOfPoints`, `NumberOfCells` and `NumberOfConnectivityIds` hold one
+//! count per partition; `Points` (`(n, 3)`, f32 or f64), `Connectivity`
+//! (point ids local to their partition), `Types` (`uint8` VTK cell types)
+//! and the `PointData` / `CellData` arrays are the partitions' rows one
+//! after another; `Offsets` holds `cells + 1` entries per partition, each
+//! partition's starting at 0. `FieldData` arrays are `(tuples)` or
+//! `(tuples, components)`.
+//!
+//! Polyhedra (2.5) add `FaceConnectivity`, `FaceOffsets` (faces + 1 per
+//! partition), `PolyhedronToFaces` and `PolyhedronOffsets` (cells + 1 per
+//! partition; a non-polyhedron cell repeats the previous value), with the
+//! counts `NumberOfFaces`, `NumberOfFaceConnectivityIds` and
+//! `NumberOfPolyhedronToFaceIds`.
+//!
+//! Temporal data adds a `Steps` group (see [`super::temporal`]): the
+//! geometry offsets `PointOffsets`, `CellOffsets`, `ConnectivityIdOffsets`
+//! (and `FaceOffsetsOffsets`, `FaceConnectivityOffsets`,
+//! `PolyhedronToFaceIdOffsets`), `PartOffsets`, `NumberOfParts` and the
+//! per-array offsets. Partition `p` of step `s` reads, with
+//! `base = PartOffsets[s]` and `Σ` over the step's earlier partitions:
+//!
+//! ```text
+//! Points       rows  PointOffsets[s] + Σ nP          count nP[p]
+//! Offsets      index CellOffsets[s] + base + p + Σ nC count nC[p] + 1
+//! Types        index CellOffsets[s] + Σ nC           count nC[p]
+//! Connectivity index ConnectivityIdOffsets[s] + Σ nK count nK[p]
+//! ```
+//!
+//! Writing follows VTK's writer: int64 counts, offsets and connectivity,
+//! uint8 `Types`, every dataset chunked with an unlimited first dimension;
+//! deflate (per [`StoreOptions`]) applies to `Points`, `Connectivity`,
+//! `Types`, the polyhedron datasets and the arrays, never to `Offsets`,
+//! the counts or `Steps`. Partitions whose point or cell arrays differ
+//! (names, types, components) are refused: VTK's reader cannot read them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
-use crate::hl::{Dataset, File, Group, Object};
+use crate::hl::{Dataset, File, Group};
 
-use super::{create_root, read_header, DataType, ROOT};
+use super::array::{read_array_rows, Array, StoreOptions, Values};
+use super::temporal::{
+    geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
+    step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps, StepsMap,
+};
+use super::{read_header, DataType, Series, ROOT};
 
-/// Chunk length VTK's writer uses along the first dimension.
-const CHUNK: u64 = 256;
+/// VTK's cell type id of a polyhedron.
+pub const VTK_POLYHEDRON: u8 = 42;
 
-/// A point or cell array: `components` values per tuple, tuples in order.
+/// The polyhedron description of one partition (VTKHDF 2.5).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Array {
-    /// Values per tuple (1 for a scalar array).
-    pub components: usize,
-    /// `tuples * components` values, tuple after tuple.
-    pub values: Vec<f64>,
+pub struct Polyhedra {
+    /// Point ids of every face, face after face.
+    pub face_connectivity: Vec<i64>,
+    /// Faces + 1 offsets into `face_connectivity`, starting at 0.
+    pub face_offsets: Vec<i64>,
+    /// Face ids (local to the partition) of every polyhedron.
+    pub polyhedron_to_faces: Vec<i64>,
+    /// Cells + 1 offsets into `polyhedron_to_faces`, starting at 0; a cell
+    /// that is not a polyhedron repeats the previous value.
+    pub polyhedron_offsets: Vec<i64>,
 }
 
-impl Array {
-    /// Number of tuples.
-    pub fn tuples(&self) -> usize {
-        self.values.len().checked_div(self.components).unwrap_or(0)
+impl Polyhedra {
+    /// No faces for `cells` cells that are not polyhedra.
+    pub fn empty(cells: usize) -> Self {
+        Polyhedra {
+            face_connectivity: Vec::new(),
+            face_offsets: vec![0],
+            polyhedron_to_faces: Vec::new(),
+            polyhedron_offsets: vec![0; cells + 1],
+        }
+    }
+
+    /// Number of faces.
+    pub fn faces(&self) -> usize {
+        self.face_offsets.len().saturating_sub(1)
     }
 }
 
 /// One partition of an UnstructuredGrid.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnstructuredGrid {
-    /// Point coordinates.
-    pub points: Vec<[f64; 3]>,
-    /// CSR offsets into `connectivity`: one per cell plus a final one,
-    /// starting at 0.
+    /// Coordinates: named `Points`, 3 components, `F32` or `F64` as stored.
+    pub points: Array,
+    /// Cells + 1 offsets into `connectivity`, starting at 0.
     pub offsets: Vec<i64>,
     /// Point ids (0-based within this partition) of the cells.
     pub connectivity: Vec<i64>,
     /// VTK cell type ids, one per cell.
     pub types: Vec<u8>,
-    /// Point arrays by name, one tuple per point.
-    pub point_data: Vec<(String, Array)>,
-    /// Cell arrays by name, one tuple per cell.
-    pub cell_data: Vec<(String, Array)>,
+    /// Faces of the polyhedron cells (2.5), if any.
+    pub polyhedra: Option<Polyhedra>,
+    /// Point arrays, one tuple per point.
+    pub point_data: Vec<Array>,
+    /// Cell arrays, one tuple per cell.
+    pub cell_data: Vec<Array>,
+    /// Field arrays (the same for every partition of a step).
+    pub field_data: Vec<Array>,
+}
+
+impl Default for UnstructuredGrid {
+    fn default() -> Self {
+        UnstructuredGrid {
+            points: points_array(Values::F64(Vec::new())),
+            offsets: vec![0],
+            connectivity: Vec::new(),
+            types: Vec::new(),
+            polyhedra: None,
+            point_data: Vec::new(),
+            cell_data: Vec::new(),
+            field_data: Vec::new(),
+        }
+    }
+}
+
+/// `values` (x, y, z per point) as the `Points` array.
+pub fn points_array(values: Values) -> Array {
+    Array::new("Points", 3, values)
 }
 
 impl UnstructuredGrid {
@@ -56,8 +132,13 @@ impl UnstructuredGrid {
         self.types.len()
     }
 
+    /// Number of points.
+    pub fn n_points(&self) -> usize {
+        self.points.tuples()
+    }
+
     /// Checks that sizes agree; `what` names the partition in errors.
-    fn check(&self, what: &str) -> Result<()> {
+    pub fn check(&self, what: &str) -> Result<()> {
         let bad = |m: String| Err(Error::wrong_use(format!("{what}: {m}")));
         let cells = self.types.len();
         if self.offsets.len() != cells + 1 {
@@ -66,27 +147,38 @@ impl UnstructuredGrid {
                 self.offsets.len()
             ));
         }
+        if self.points.values.len() % 3 != 0 {
+            return bad(format!(
+                "{} point coordinates are not whole (x, y, z) triples",
+                self.points.values.len()
+            ));
+        }
         check_offsets(&self.offsets, self.connectivity.len()).or_else(&bad)?;
-        check_ids(&self.connectivity, self.points.len()).or_else(&bad)?;
-        for (kind, arrays, n) in [
-            ("point", &self.point_data, self.points.len()),
-            ("cell", &self.cell_data, cells),
-        ] {
-            for (name, a) in arrays {
-                if a.components == 0 || a.values.len() != n * a.components {
-                    return bad(format!(
-                        "{kind} array {name:?} has {} values with {} components for {n} {kind}s",
-                        a.values.len(),
-                        a.components
-                    ));
-                }
+        check_ids(&self.connectivity, self.n_points()).or_else(&bad)?;
+        if let Some(p) = &self.polyhedra {
+            if p.polyhedron_offsets.len() != cells + 1 {
+                return bad(format!(
+                    "{} polyhedron offsets for {cells} cells (need cells + 1)",
+                    p.polyhedron_offsets.len()
+                ));
             }
+            if p.face_offsets.is_empty() {
+                return bad("no face offsets (no faces needs [0])".into());
+            }
+            check_offsets(&p.face_offsets, p.face_connectivity.len())
+                .or_else(|m| bad(format!("faces: {m}")))?;
+            check_ids(&p.face_connectivity, self.n_points())
+                .or_else(|m| bad(format!("face connectivity: {m}")))?;
+            check_offsets(&p.polyhedron_offsets, p.polyhedron_to_faces.len())
+                .or_else(|m| bad(format!("polyhedra: {m}")))?;
+            check_ids(&p.polyhedron_to_faces, p.faces())
+                .or_else(|m| bad(format!("polyhedron faces: {m}")))?;
         }
         Ok(())
     }
 }
 
-pub(super) fn check_offsets(
+pub(crate) fn check_offsets(
     offsets: &[i64],
     connectivity: usize,
 ) -> core::result::Result<(), String> {
@@ -105,125 +197,399 @@ pub(super) fn check_offsets(
     Ok(())
 }
 
-pub(super) fn check_ids(connectivity: &[i64], points: usize) -> core::result::Result<(), String> {
-    if let Some((i, id)) = connectivity
+pub(crate) fn check_ids(ids: &[i64], n: usize) -> core::result::Result<(), String> {
+    if let Some((i, id)) = ids
         .iter()
         .enumerate()
-        .find(|(_, &id)| id < 0 || id as u64 >= points as u64)
+        .find(|(_, &id)| id < 0 || id as u64 >= n as u64)
     {
-        return Err(format!(
-            "connectivity entry {i} is point id {id}, outside 0..{points}"
-        ));
+        return Err(format!("entry {i} is id {id}, outside 0..{n}"));
     }
     Ok(())
 }
 
-pub(super) fn malformed(path: &str, msg: impl core::fmt::Display) -> Error {
-    Error::malformed(0, format!("{path}: {msg}"))
+const POLY_COUNTS: [&str; 3] = [
+    "NumberOfFaces",
+    "NumberOfFaceConnectivityIds",
+    "NumberOfPolyhedronToFaceIds",
+];
+const POLY_DATASETS: [&str; 4] = [
+    "FaceConnectivity",
+    "FaceOffsets",
+    "PolyhedronToFaces",
+    "PolyhedronOffsets",
+];
+
+const UG_STEPS: StepsMap = &[
+    ("NumberOfPoints", "PointOffsets", 0, 1),
+    ("NumberOfCells", "CellOffsets", 0, 1),
+    ("NumberOfConnectivityIds", "ConnectivityIdOffsets", 0, 1),
+    ("NumberOfFaces", "FaceOffsetsOffsets", 0, 1),
+    (
+        "NumberOfFaceConnectivityIds",
+        "FaceConnectivityOffsets",
+        0,
+        1,
+    ),
+    (
+        "NumberOfPolyhedronToFaceIds",
+        "PolyhedronToFaceIdOffsets",
+        0,
+        1,
+    ),
+];
+
+fn dataset(group: &Group, name: &str) -> Result<Dataset> {
+    group
+        .dataset(name)
+        .map_err(|e| with_path(&format!("{}/{name}", group.path()), e))
 }
 
-fn dataset(root: &Group, name: &str) -> Result<Dataset> {
-    let path = format!("{ROOT}/{name}");
-    root.dataset(name)
-        .map_err(|e| Error::new(e.kind(), format!("{path}: {}", e.message())))
+/// The counts of every stored partition.
+struct Counts {
+    points: Vec<u64>,
+    cells: Vec<u64>,
+    conn: Vec<u64>,
+    /// faces, face connectivity ids, polyhedron-to-face ids.
+    poly: Option<[Vec<u64>; 3]>,
 }
 
-pub(super) fn read_vec<T: crate::H5Type>(ds: &Dataset) -> Result<Vec<T>> {
-    ds.read::<T>()
-        .map_err(|e| Error::new(e.kind(), format!("{}: {}", ds.path(), e.message())))
-}
-
-/// Reads a 1-D count/index dataset of any integer width.
-fn read_ints(root: &Group, name: &str) -> Result<Vec<i64>> {
-    let ds = dataset(root, name)?;
-    if ds.shape().len() != 1 {
-        return Err(malformed(
-            ds.path(),
-            format!("shape {:?}, expected one dimension", ds.shape()),
-        ));
-    }
-    read_vec(&ds)
-}
-
-fn counts(root: &Group, name: &str) -> Result<Vec<usize>> {
-    let path = format!("{ROOT}/{name}");
-    read_ints(root, name)?
-        .into_iter()
-        .map(|n| usize::try_from(n).map_err(|_| malformed(&path, format!("negative count {n}"))))
-        .collect()
-}
-
-/// Arrays of a `PointData` / `CellData` group, each with `rows` tuples.
-pub(super) fn read_arrays(root: &Group, name: &str, rows: usize) -> Result<Vec<(String, Array)>> {
-    let group = match root.group(name) {
-        Ok(g) => g,
-        Err(_) => return Ok(Vec::new()),
-    };
-    let names: Vec<String> = match group.links_in_creation_order() {
-        Ok(links) => links.into_iter().map(|l| l.name).collect(),
-        Err(_) => group.member_names()?,
-    };
-    let mut out = Vec::with_capacity(names.len());
-    for n in names {
-        let ds = match group.get(&n) {
-            Ok(Object::Dataset(ds)) => ds,
-            Ok(_) => continue,
-            Err(e) => {
-                return Err(Error::new(
-                    e.kind(),
-                    format!("{ROOT}/{name}/{n}: {}", e.message()),
-                ))
-            }
-        };
-        let shape = ds.shape();
-        let first = shape.first().copied().unwrap_or(0) as usize;
-        if shape.is_empty() || first != rows {
+fn read_all_counts(group: &Group) -> Result<Counts> {
+    let points = read_counts(group, "NumberOfPoints")?;
+    let cells = read_counts(group, "NumberOfCells")?;
+    let conn = read_counts(group, "NumberOfConnectivityIds")?;
+    let n = points.len();
+    for (name, v) in [
+        ("NumberOfCells", &cells),
+        ("NumberOfConnectivityIds", &conn),
+    ] {
+        if v.len() != n {
             return Err(malformed(
-                ds.path(),
-                format!("shape {shape:?}, expected {rows} rows"),
+                &format!("{}/{name}", group.path()),
+                format!("{} entries but NumberOfPoints has {n}", v.len()),
             ));
         }
-        let components = shape[1..].iter().product::<u64>() as usize;
-        let values: Vec<f64> = read_vec(&ds)?;
-        out.push((n, Array { components, values }));
     }
-    Ok(out)
-}
-
-/// The rows `start .. start + n` of every array, as separate arrays.
-/// The sum of per-partition counts; a sum that overflows is malformed.
-pub(super) fn checked_total(counts: &[usize], path: &str) -> Result<usize> {
-    counts
+    let present = POLY_COUNTS
         .iter()
-        .try_fold(0usize, |a, &n| a.checked_add(n))
-        .ok_or_else(|| malformed(path, "counts overflow when summed"))
+        .chain(POLY_DATASETS.iter())
+        .filter(|d| group.dataset(d).is_ok())
+        .count();
+    let poly = match present {
+        0 => None,
+        7 => {
+            let mut v = Vec::new();
+            for name in POLY_COUNTS {
+                let c = read_counts(group, name)?;
+                if c.len() != n {
+                    return Err(malformed(
+                        &format!("{}/{name}", group.path()),
+                        format!("{} entries but NumberOfPoints has {n}", c.len()),
+                    ));
+                }
+                v.push(c);
+            }
+            let [a, b, c]: [Vec<u64>; 3] = v.try_into().expect("three counts");
+            Some([a, b, c])
+        }
+        _ => {
+            return Err(malformed(
+                group.path(),
+                "polyhedra need all of NumberOfFaces, NumberOfFaceConnectivityIds, \
+                 NumberOfPolyhedronToFaceIds, FaceConnectivity, FaceOffsets, \
+                 PolyhedronToFaces and PolyhedronOffsets",
+            ))
+        }
+    };
+    Ok(Counts {
+        points,
+        cells,
+        conn,
+        poly,
+    })
 }
 
-pub(super) fn slice_arrays(
-    arrays: &[(String, Array)],
-    start: usize,
-    n: usize,
-) -> Vec<(String, Array)> {
-    arrays
-        .iter()
-        .map(|(name, a)| {
-            let c = a.components;
-            (
-                name.clone(),
-                Array {
-                    components: c,
-                    values: a.values[start * c..(start + n) * c].to_vec(),
-                },
-            )
-        })
-        .collect()
+/// Splits `v` into runs of `lens`.
+fn split_runs<T: Clone>(v: &[T], lens: impl IntoIterator<Item = usize>) -> Vec<Vec<T>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for n in lens {
+        out.push(v[at..at + n].to_vec());
+        at += n;
+    }
+    out
 }
 
-/// Reads every partition of a (non-temporal) UnstructuredGrid file.
+type GeometryKey = Vec<u64>;
+
+/// The geometry of one step's partitions (arrays left empty).
+fn read_geometry(
+    group: &Group,
+    c: &Counts,
+    steps: Option<&Steps>,
+    s: usize,
+    base: u64,
+    nparts: u64,
+) -> Result<(GeometryKey, Vec<UnstructuredGrid>)> {
+    let r = base as usize..(base + nparts) as usize;
+    let (np, nc, nk) = (
+        &c.points[r.clone()],
+        &c.cells[r.clone()],
+        &c.conn[r.clone()],
+    );
+    let pts_off = geometry_offset(steps, s, "PointOffsets", 0, &c.points, base)?;
+    let cell_off = geometry_offset(steps, s, "CellOffsets", 0, &c.cells, base)?;
+    let conn_off = geometry_offset(steps, s, "ConnectivityIdOffsets", 0, &c.conn, base)?;
+    let mut key = vec![base, nparts, pts_off, cell_off, conn_off];
+    let path = group.path().to_string();
+    let tp = sum(np, &path)?;
+    let tc = sum(nc, &path)?;
+    let tk = sum(nk, &path)?;
+    let points = read_array_rows(&dataset(group, "Points")?, "Points", pts_off, tp)?;
+    if points.components != 3 {
+        return Err(malformed(
+            &format!("{path}/Points"),
+            format!("{} components, expected 3", points.components),
+        ));
+    }
+    let offsets = read_index_rows(&dataset(group, "Offsets")?, cell_off + base, tc + nparts)?;
+    let types_ds = dataset(group, "Types")?;
+    let types = match super::array::read_values_rows(&types_ds, cell_off, tc)? {
+        Values::U8(v) => v,
+        other => {
+            let v = other.to_i64().unwrap_or_default();
+            if v.len() as u64 != tc || v.iter().any(|&t| !(0..=255).contains(&t)) {
+                return Err(malformed(
+                    types_ds.path(),
+                    format!("{} values are not cell types", other.type_name()),
+                ));
+            }
+            v.into_iter().map(|t| t as u8).collect()
+        }
+    };
+    let conn = read_index_rows(&dataset(group, "Connectivity")?, conn_off, tk)?;
+    let poly = match &c.poly {
+        None => None,
+        Some([nf, nfk, npf]) => {
+            let (nf, nfk, npf) = (&nf[r.clone()], &nfk[r.clone()], &npf[r.clone()]);
+            let f_off = geometry_offset(
+                steps,
+                s,
+                "FaceOffsetsOffsets",
+                0,
+                &c.poly.as_ref().expect("poly")[0],
+                base,
+            )?;
+            let fk_off = geometry_offset(
+                steps,
+                s,
+                "FaceConnectivityOffsets",
+                0,
+                &c.poly.as_ref().expect("poly")[1],
+                base,
+            )?;
+            let pf_off = geometry_offset(
+                steps,
+                s,
+                "PolyhedronToFaceIdOffsets",
+                0,
+                &c.poly.as_ref().expect("poly")[2],
+                base,
+            )?;
+            key.extend([f_off, fk_off, pf_off]);
+            let tf = sum(nf, &path)?;
+            let fo = read_index_rows(&dataset(group, "FaceOffsets")?, f_off + base, tf + nparts)?;
+            let fc = read_index_rows(
+                &dataset(group, "FaceConnectivity")?,
+                fk_off,
+                sum(nfk, &path)?,
+            )?;
+            let pf = read_index_rows(
+                &dataset(group, "PolyhedronToFaces")?,
+                pf_off,
+                sum(npf, &path)?,
+            )?;
+            let po = read_index_rows(
+                &dataset(group, "PolyhedronOffsets")?,
+                cell_off + base,
+                tc + nparts,
+            )?;
+            Some((
+                split_runs(&fo, nf.iter().map(|&n| n as usize + 1)),
+                split_runs(&fc, nfk.iter().map(|&n| n as usize)),
+                split_runs(&pf, npf.iter().map(|&n| n as usize)),
+                split_runs(&po, nc.iter().map(|&n| n as usize + 1)),
+            ))
+        }
+    };
+    let pts = super::temporal::split_array(&points, np);
+    let offs = split_runs(&offsets, nc.iter().map(|&n| n as usize + 1));
+    let tys = split_runs(&types, nc.iter().map(|&n| n as usize));
+    let cons = split_runs(&conn, nk.iter().map(|&n| n as usize));
+    let mut parts = Vec::with_capacity(nparts as usize);
+    let mut poly =
+        poly.map(|(a, b, c, d)| (a.into_iter(), b.into_iter(), c.into_iter(), d.into_iter()));
+    for (i, (((points, offsets), types), connectivity)) in
+        pts.into_iter().zip(offs).zip(tys).zip(cons).enumerate()
+    {
+        let polyhedra = poly.as_mut().map(|(a, b, c, d)| Polyhedra {
+            face_offsets: a.next().expect("one run per part"),
+            face_connectivity: b.next().expect("one run per part"),
+            polyhedron_to_faces: c.next().expect("one run per part"),
+            polyhedron_offsets: d.next().expect("one run per part"),
+        });
+        let g = UnstructuredGrid {
+            points,
+            offsets,
+            connectivity,
+            types,
+            polyhedra,
+            point_data: Vec::new(),
+            cell_data: Vec::new(),
+            field_data: Vec::new(),
+        };
+        let what = match steps {
+            Some(_) => format!("{path}: step {s}, partition {i}"),
+            None => format!("{path}: partition {i}"),
+        };
+        g.check(&what)
+            .map_err(|e| Error::malformed(0, e.message().to_string()))?;
+        parts.push(g);
+    }
+    Ok((key, parts))
+}
+
+fn read_one(
+    group: &Group,
+    c: &Counts,
+    steps: Option<&Steps>,
+    s: usize,
+    cache: &mut HashMap<GeometryKey, Vec<UnstructuredGrid>>,
+) -> Result<Vec<UnstructuredGrid>> {
+    let (base, nparts) = step_parts(steps, s, c.points.len() as u64)?;
+    let pts_off = geometry_offset(steps, s, "PointOffsets", 0, &c.points, base)?;
+    let cell_off = geometry_offset(steps, s, "CellOffsets", 0, &c.cells, base)?;
+    let mut key = vec![base, nparts, pts_off, cell_off];
+    key.push(geometry_offset(
+        steps,
+        s,
+        "ConnectivityIdOffsets",
+        0,
+        &c.conn,
+        base,
+    )?);
+    if let Some(p) = &c.poly {
+        key.push(geometry_offset(
+            steps,
+            s,
+            "FaceOffsetsOffsets",
+            0,
+            &p[0],
+            base,
+        )?);
+        key.push(geometry_offset(
+            steps,
+            s,
+            "FaceConnectivityOffsets",
+            0,
+            &p[1],
+            base,
+        )?);
+        key.push(geometry_offset(
+            steps,
+            s,
+            "PolyhedronToFaceIdOffsets",
+            0,
+            &p[2],
+            base,
+        )?);
+    }
+    let mut parts = match cache.get(&key) {
+        Some(p) => p.clone(),
+        None => {
+            let (_, p) = read_geometry(group, c, steps, s, base, nparts)?;
+            cache.clear();
+            cache.insert(key, p.clone());
+            p
+        }
+    };
+    let r = base as usize..(base + nparts) as usize;
+    let step = steps.map(|st| (st, s));
+    let pd = read_part_arrays(group, "PointData", step, pts_off, &c.points[r.clone()])?;
+    let cd = read_part_arrays(group, "CellData", step, cell_off, &c.cells[r])?;
+    let fd = read_field_data(group, step)?;
+    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
+        p.point_data = pd;
+        p.cell_data = cd;
+        p.field_data = fd.clone();
+    }
+    Ok(parts)
+}
+
+fn check_type(group: &Group, want: DataType) -> Result<()> {
+    if let Ok(a) = group.attr("Type") {
+        let name = a.read_string()?;
+        let name = name.trim_end_matches(['\0', ' ']);
+        if name != want.name() {
+            return Err(Error::wrong_use(format!(
+                "{}: Type is {name}, not {}",
+                group.path(),
+                want.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads every step (one for static data) of an UnstructuredGrid layout
+/// group, each as its partitions.
 ///
-/// Counts, offsets and connectivity may have any integer width, points may
-/// be `f32` or `f64`; arrays are converted to `f64`. Sizes are checked
-/// against each other and errors name the offending dataset.
+/// Counts, offsets and connectivity may have any integer width; points and
+/// arrays keep their stored types. Where a static file's array covers only
+/// some partitions (VTK's writer leaves out partitions lacking an array, as
+/// in `ug_2parts_first_without_cells.vtkhdf`; VTK's reader then fails), the
+/// array goes to the unique set of partitions whose counts add up to its
+/// rows.
+pub fn read(group: &Group) -> Result<Series<Vec<UnstructuredGrid>>> {
+    check_type(group, DataType::UnstructuredGrid)?;
+    let steps = Steps::read(group)?;
+    let c = read_all_counts(group)?;
+    let mut cache = HashMap::new();
+    match &steps {
+        None => Ok(Series::single(read_one(group, &c, None, 0, &mut cache)?)),
+        Some(st) => {
+            let mut out = Vec::with_capacity(st.nsteps);
+            for s in 0..st.nsteps {
+                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
+            }
+            Ok(Series {
+                times: Some(st.times.clone()),
+                steps: out,
+            })
+        }
+    }
+}
+
+/// Reads step `s` of a temporal UnstructuredGrid layout (or the data of a
+/// static one, `s` = 0).
+pub fn read_step(group: &Group, s: usize) -> Result<Vec<UnstructuredGrid>> {
+    check_type(group, DataType::UnstructuredGrid)?;
+    let steps = Steps::read(group)?;
+    if let Some(st) = &steps {
+        if s >= st.nsteps {
+            return Err(Error::wrong_use(format!(
+                "{}: step {s} of {}",
+                group.path(),
+                st.nsteps
+            )));
+        }
+    }
+    let c = read_all_counts(group)?;
+    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+}
+
+/// Reads the partitions of a static UnstructuredGrid file (the first step
+/// of a temporal one).
 pub fn read_unstructured(file: &File) -> Result<Vec<UnstructuredGrid>> {
     let (root, header) = read_header(file)?;
     if header.data_type != DataType::UnstructuredGrid {
@@ -232,240 +598,233 @@ pub fn read_unstructured(file: &File) -> Result<Vec<UnstructuredGrid>> {
             header.data_type.name()
         )));
     }
-    if root.group("Steps").is_ok() {
-        return Err(Error::unsupported(
-            0,
-            format!("{ROOT}/Steps: temporal UnstructuredGrid is not supported"),
-        ));
-    }
-    let n_points = counts(&root, "NumberOfPoints")?;
-    let n_cells = counts(&root, "NumberOfCells")?;
-    let n_conn = counts(&root, "NumberOfConnectivityIds")?;
-    let parts = n_points.len();
-    for (name, v) in [
-        ("NumberOfCells", &n_cells),
-        ("NumberOfConnectivityIds", &n_conn),
-    ] {
-        if v.len() != parts {
-            return Err(malformed(
-                &format!("{ROOT}/{name}"),
-                format!("{} entries but NumberOfPoints has {parts}", v.len()),
-            ));
-        }
-    }
-    let total_points = checked_total(&n_points, &format!("{ROOT}/NumberOfPoints"))?;
-    let total_cells = checked_total(&n_cells, &format!("{ROOT}/NumberOfCells"))?;
-    let total_conn = checked_total(&n_conn, &format!("{ROOT}/NumberOfConnectivityIds"))?;
-
-    let points_ds = dataset(&root, "Points")?;
-    if points_ds.shape() != [total_points as u64, 3] {
-        return Err(malformed(
-            points_ds.path(),
-            format!(
-                "shape {:?}, expected [{total_points}, 3]",
-                points_ds.shape()
-            ),
-        ));
-    }
-    let coords: Vec<f64> = read_vec(&points_ds)?;
-
-    let offsets = read_ints(&root, "Offsets")?;
-    if offsets.len() != total_cells + parts {
-        return Err(malformed(
-            &format!("{ROOT}/Offsets"),
-            format!(
-                "{} entries, expected {} (cells + 1 per partition)",
-                offsets.len(),
-                total_cells + parts
-            ),
-        ));
-    }
-    let connectivity = read_ints(&root, "Connectivity")?;
-    if connectivity.len() != total_conn {
-        return Err(malformed(
-            &format!("{ROOT}/Connectivity"),
-            format!(
-                "{} entries, NumberOfConnectivityIds sums to {total_conn}",
-                connectivity.len()
-            ),
-        ));
-    }
-    let types_ds = dataset(&root, "Types")?;
-    if types_ds.shape() != [total_cells as u64] {
-        return Err(malformed(
-            types_ds.path(),
-            format!("shape {:?}, expected [{total_cells}]", types_ds.shape()),
-        ));
-    }
-    let types: Vec<u8> = read_vec(&types_ds)?;
-    let point_data = read_arrays(&root, "PointData", total_points)?;
-    let cell_data = read_arrays(&root, "CellData", total_cells)?;
-
-    let mut out = Vec::with_capacity(parts);
-    let (mut p0, mut c0, mut k0, mut o0) = (0usize, 0usize, 0usize, 0usize);
-    for i in 0..parts {
-        let (np, nc, nk) = (n_points[i], n_cells[i], n_conn[i]);
-        let part_offsets = offsets[o0..o0 + nc + 1].to_vec();
-        check_offsets(&part_offsets, nk)
-            .map_err(|m| malformed(&format!("{ROOT}/Offsets"), format!("partition {i}: {m}")))?;
-        let part_conn = connectivity[k0..k0 + nk].to_vec();
-        check_ids(&part_conn, np).map_err(|m| {
-            malformed(
-                &format!("{ROOT}/Connectivity"),
-                format!("partition {i}: {m}"),
-            )
-        })?;
-        out.push(UnstructuredGrid {
-            points: coords[p0 * 3..(p0 + np) * 3]
-                .chunks_exact(3)
-                .map(|c| [c[0], c[1], c[2]])
-                .collect(),
-            offsets: part_offsets,
-            connectivity: part_conn,
-            types: types[c0..c0 + nc].to_vec(),
-            point_data: slice_arrays(&point_data, p0, np),
-            cell_data: slice_arrays(&cell_data, c0, nc),
-        });
-        p0 += np;
-        c0 += nc;
-        k0 += nk;
-        o0 += nc + 1;
-    }
-    Ok(out)
+    read_step(&root, 0)
 }
 
-/// Writes a 1-D or 2-D dataset as VTK does: chunked, resizable along the
-/// first dimension, optionally deflated.
-pub(super) fn write_rows<T: crate::H5Type>(
+/// Writes a series (static: one step) of partitions into `group` (which
+/// holds nothing yet), setting its `Type` and `Version`.
+pub fn write(
     group: &GroupWriter,
-    name: &str,
-    data: &[T],
-    components: usize,
-    chunk: u64,
-    compression: Option<u32>,
+    data: &Series<Vec<UnstructuredGrid>>,
+    opts: &StoreOptions,
 ) -> Result<()> {
-    let rows = (data.len() / components.max(1)) as u64;
-    let (shape, chunks, maxshape) = if components == 1 {
-        (vec![rows], vec![chunk], vec![None])
-    } else {
-        let c = components as u64;
-        (vec![rows, c], vec![chunk, c], vec![None, Some(c)])
-    };
-    let mut b = group
-        .new_dataset::<T>(name, &shape)
-        .chunks(&chunks)
-        .maxshape(&maxshape);
-    if let Some(level) = compression {
-        b = b.deflate(level);
-    }
-    b.create()?.write(data)
+    super::temporal::write_series(group, data, opts)
 }
 
-/// Array names and components of the first partition; every other
-/// partition must have the same. `arrays` picks the point or cell arrays,
-/// `what` names them in the error.
-pub(super) fn array_layout<P>(
-    parts: &[P],
-    arrays: impl Fn(&P) -> &[(String, Array)],
-    what: &str,
-) -> Result<Vec<(String, usize)>> {
-    let get = |g: &P| -> Vec<(String, usize)> {
-        arrays(g)
-            .iter()
-            .map(|(n, a)| (n.clone(), a.components))
-            .collect()
-    };
-    let Some(first) = parts.first() else {
-        return Ok(Vec::new());
-    };
-    let layout = get(first);
-    for (i, p) in parts.iter().enumerate().skip(1) {
-        let other = get(p);
-        if other != layout {
-            return Err(Error::wrong_use(format!(
-                "partition {i}: {what} arrays {other:?} differ from partition 0's {layout:?}"
-            )));
-        }
-    }
-    Ok(layout)
-}
-
-/// Writes `parts` as one UnstructuredGrid (`Version` (2, 2)) the way VTK's
-/// writer does: int64 counts, offsets and connectivity, uint8 `Types`, f64
-/// `Points` of shape (n, 3), arrays of shape (n) or (n, components), all
-/// chunked and resizable; `compression` is a deflate level for the bulk
-/// datasets.
+/// Writes static partitions as the file's `/VTKHDF`.
 pub fn write_unstructured(
     file: &FileWriter,
     parts: &[UnstructuredGrid],
-    compression: Option<u32>,
+    opts: &StoreOptions,
 ) -> Result<()> {
-    if parts.is_empty() {
-        return Err(Error::wrong_use(
-            "an UnstructuredGrid needs at least one partition",
-        ));
-    }
-    for (i, p) in parts.iter().enumerate() {
-        p.check(&format!("partition {i}"))?;
-    }
-    let point_layout = array_layout(parts, |g| &g.point_data, "point")?;
-    let cell_layout = array_layout(parts, |g| &g.cell_data, "cell")?;
+    let group = file.root().create_group_tracked("VTKHDF")?;
+    super::temporal::write_steps(&group, None, &[parts], opts)
+}
 
-    let root = create_root(file, DataType::UnstructuredGrid, (2, 2))?;
-    let count = |f: &dyn Fn(&UnstructuredGrid) -> usize| -> Vec<i64> {
-        parts.iter().map(|p| f(p) as i64).collect()
-    };
-    write_rows(
-        &root,
-        "NumberOfPoints",
-        &count(&|p| p.points.len()),
-        1,
-        1,
-        None,
-    )?;
-    write_rows(&root, "NumberOfCells", &count(&|p| p.cells()), 1, 1, None)?;
-    write_rows(
-        &root,
-        "NumberOfConnectivityIds",
-        &count(&|p| p.connectivity.len()),
-        1,
-        1,
-        None,
-    )?;
-    let points: Vec<f64> = parts
-        .iter()
-        .flat_map(|p| p.points.iter().flatten().copied())
-        .collect();
-    write_rows(&root, "Points", &points, 3, CHUNK, compression)?;
-    let offsets: Vec<i64> = parts
-        .iter()
-        .flat_map(|p| p.offsets.iter().copied())
-        .collect();
-    write_rows(&root, "Offsets", &offsets, 1, CHUNK, compression)?;
-    let conn: Vec<i64> = parts
-        .iter()
-        .flat_map(|p| p.connectivity.iter().copied())
-        .collect();
-    write_rows(&root, "Connectivity", &conn, 1, CHUNK, compression)?;
-    let types: Vec<u8> = parts.iter().flat_map(|p| p.types.iter().copied()).collect();
-    write_rows(&root, "Types", &types, 1, CHUNK, compression)?;
+/// Writes a temporal series as the file's `/VTKHDF`.
+pub fn write_file(
+    file: &FileWriter,
+    data: &Series<Vec<UnstructuredGrid>>,
+    opts: &StoreOptions,
+) -> Result<()> {
+    let group = file.root().create_group_tracked("VTKHDF")?;
+    write(&group, data, opts)
+}
 
-    for (group_name, layout, cell) in [
-        ("PointData", &point_layout, false),
-        ("CellData", &cell_layout, true),
-    ] {
-        let g = root.create_group_tracked(group_name)?;
-        for (k, (name, components)) in layout.iter().enumerate() {
-            let values: Vec<f64> = parts
-                .iter()
-                .flat_map(|p| {
-                    let arrays = if cell { &p.cell_data } else { &p.point_data };
-                    arrays[k].1.values.iter().copied()
-                })
-                .collect();
-            write_rows(&g, name, &values, *components, CHUNK, compression)?;
+impl MeshPart for UnstructuredGrid {
+    const TYPE: DataType = DataType::UnstructuredGrid;
+    const STEPS_MAP: StepsMap = UG_STEPS;
+
+    fn points(&self) -> &Array {
+        &self.points
+    }
+    fn point_data(&self) -> &[Array] {
+        &self.point_data
+    }
+    fn cell_data(&self) -> &[Array] {
+        &self.cell_data
+    }
+    fn field_data(&self) -> &[Array] {
+        &self.field_data
+    }
+    fn n_cells(&self) -> u64 {
+        self.types.len() as u64
+    }
+    fn validate(&self, what: &str) -> Result<()> {
+        self.check(what)
+    }
+    fn same_geometry(&self, o: &Self) -> bool {
+        self.types == o.types
+            && self.offsets == o.offsets
+            && self.connectivity == o.connectivity
+            && self.points == o.points
+            && self.polyhedra == o.polyhedra
+    }
+    fn minor(parts: &[Self]) -> i64 {
+        if parts.iter().any(|p| p.polyhedra.is_some()) {
+            5
+        } else {
+            0
         }
     }
-    root.create_group_tracked("FieldData")?;
-    Ok(())
+    fn write_geometry(engine: &mut Engine, parts: &[Self]) -> Result<()> {
+        let poly = parts.iter().any(|p| p.polyhedra.is_some()) || engine.has("FaceOffsets");
+        if poly && !engine.has("FaceOffsets") && engine.parts > 0 {
+            // Polyhedra appear after partitions without them: those get
+            // empty polyhedron rows (their counts read 0).
+            let cells = engine
+                .counts
+                .get("NumberOfCells")
+                .cloned()
+                .unwrap_or_default();
+            for nc in cells {
+                let e = Polyhedra::empty(nc as usize);
+                engine.append_bulk(&poly_record(&e, Vec::new()))?;
+            }
+        }
+        let mut records = Vec::with_capacity(parts.len());
+        let empties: Vec<Option<Polyhedra>> = parts
+            .iter()
+            .map(|p| (poly && p.polyhedra.is_none()).then(|| Polyhedra::empty(p.cells())))
+            .collect();
+        for (p, empty) in parts.iter().zip(&empties) {
+            let mut r = Record {
+                counts: vec![
+                    ("NumberOfPoints", p.n_points() as i64),
+                    ("NumberOfCells", p.cells() as i64),
+                    ("NumberOfConnectivityIds", p.connectivity.len() as i64),
+                ],
+                bulk: vec![
+                    ("Points", Rows::Values(&p.points.values), 3, true),
+                    ("Offsets", Rows::I64(Cow::Borrowed(&p.offsets)), 1, false),
+                    (
+                        "Connectivity",
+                        Rows::I64(Cow::Borrowed(&p.connectivity)),
+                        1,
+                        true,
+                    ),
+                    ("Types", Rows::U8(Cow::Borrowed(&p.types)), 1, true),
+                ],
+            };
+            if poly {
+                let ph = p.polyhedra.as_ref().or(empty.as_ref()).expect("polyhedra");
+                let pr = poly_record(ph, Vec::new());
+                r.counts.extend([
+                    ("NumberOfFaces", ph.faces() as i64),
+                    (
+                        "NumberOfFaceConnectivityIds",
+                        ph.face_connectivity.len() as i64,
+                    ),
+                    (
+                        "NumberOfPolyhedronToFaceIds",
+                        ph.polyhedron_to_faces.len() as i64,
+                    ),
+                ]);
+                r.bulk.extend(pr.bulk);
+            }
+            records.push(r);
+        }
+        engine.write_geometry(&records)
+    }
+    fn read_series(group: &Group) -> Result<Series<Vec<Self>>> {
+        read(group)
+    }
+    fn read_step(group: &Group, s: usize) -> Result<Vec<Self>> {
+        read_step(group, s)
+    }
+    fn set_data(&mut self, point: Vec<Array>, cell: Vec<Array>, field: Vec<Array>) {
+        self.point_data = point;
+        self.cell_data = cell;
+        self.field_data = field;
+    }
+}
+
+fn poly_record<'a>(p: &'a Polyhedra, counts: Vec<(&'static str, i64)>) -> Record<'a> {
+    Record {
+        counts,
+        bulk: vec![
+            (
+                "FaceConnectivity",
+                Rows::I64(Cow::Borrowed(&p.face_connectivity)),
+                1,
+                true,
+            ),
+            (
+                "FaceOffsets",
+                Rows::I64(Cow::Borrowed(&p.face_offsets)),
+                1,
+                true,
+            ),
+            (
+                "PolyhedronToFaces",
+                Rows::I64(Cow::Borrowed(&p.polyhedron_to_faces)),
+                1,
+                true,
+            ),
+            (
+                "PolyhedronOffsets",
+                Rows::I64(Cow::Borrowed(&p.polyhedron_offsets)),
+                1,
+                true,
+            ),
+        ],
+    }
+}
+
+/// Writes an UnstructuredGrid step after step while a computation runs:
+/// each [`append_step`](Self::append_step) writes the step (geometry only
+/// when it differs from the previous step's), updates `Steps` and commits
+/// the file, so a run killed at any point leaves a file that VTK opens
+/// with every completed step.
+pub struct UnstructuredStepWriter {
+    core: StepCore<UnstructuredGrid>,
+}
+
+impl UnstructuredStepWriter {
+    /// Starts a temporal UnstructuredGrid in a new file (`/VTKHDF`).
+    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
+        Ok(UnstructuredStepWriter {
+            core: StepCore::create(file, opts)?,
+        })
+    }
+
+    /// Continues the temporal UnstructuredGrid file at `path` (written by
+    /// this crate, VTK or others). A file whose datasets cannot grow (VTK
+    /// stores `Steps/Values` contiguous) is first rewritten in the
+    /// appendable layout, holding the same data.
+    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
+        Ok(UnstructuredStepWriter {
+            core: StepCore::reopen(path.as_ref(), opts)?,
+        })
+    }
+
+    /// Steps in the file.
+    pub fn steps(&self) -> u64 {
+        self.core.steps()
+    }
+
+    /// Appends a step at `time`; the geometry is written when it differs
+    /// from the previous step's, else reused. Commits.
+    pub fn append_step(&mut self, time: f64, parts: &[UnstructuredGrid]) -> Result<()> {
+        self.core.append_step(time, parts)
+    }
+
+    /// Appends a step that reuses the previous step's geometry, with new
+    /// arrays: `point_data[p]` and `cell_data[p]` for partition `p`, and the
+    /// step's field data. Commits.
+    pub fn append_step_fields(
+        &mut self,
+        time: f64,
+        point_data: &[Vec<Array>],
+        cell_data: &[Vec<Array>],
+        field_data: &[Array],
+    ) -> Result<()> {
+        self.core
+            .append_step_fields(time, point_data, cell_data, field_data)
+    }
+
+    /// Commits and closes the file.
+    pub fn close(self) -> Result<()> {
+        self.core.close()
+    }
 }
