@@ -13,6 +13,7 @@ use crate::hl::{File, Group};
 
 pub mod array;
 pub mod demo;
+pub mod htg;
 pub mod image;
 pub mod polydata;
 pub mod unstructured;
