@@ -15,9 +15,279 @@ use serde_json::{json, Value};
 use vtkhdf::vtk::array::{Array, StoreOptions, Values};
 use vtkhdf::vtk::htg::{read_file, write_file, HyperTree, HyperTreeGrid};
 use vtkhdf::vtk::Series;
-use vtkhdf::{File, FileWriter};
+use vtkhdf::{File, FileWriter, GroupWriter};
 
-const HELPER: &str = include_str!("vtk_htg_helper.py");
+/// The Python side: VTK's view of a file or of an in-memory grid, and
+/// random grids written by VTK.
+const HELPER: &str = r##""""Python side of tests/vtk_htg.rs (HyperTreeGrid).
+
+    python helper.py VTK_DUMP_PY dump FILE [--full]   VTK's view of FILE (vtk_dump.py)
+    python helper.py VTK_DUMP_PY build JSON [--full]  the same view of an in-memory
+                                                      HyperTreeGrid series described by JSON
+    python helper.py VTK_DUMP_PY gen DIR              random HyperTreeGrids written by
+                                                      vtkHDFWriter
+"""
+
+import json
+import os
+import random
+import sys
+
+DUMP = sys.argv.pop(1)
+
+
+def load_dump(argv):
+    """Runs vtk_dump.py's definitions without its main(); partitions that
+    are not vtkDataSets (HyperTreeGrids) are fetched as data objects."""
+    src = open(DUMP).read()
+    src = src.replace("d.GetPartition(i)", "d.GetPartitionAsDataObject(i)")
+    # The reader puts the field data of partitioned data on the
+    # vtkPartitionedDataSet itself.
+    part = '"partitions": [dataset(d.GetPartitionAsDataObject(i)) for i in range(d.GetNumberOfPartitions())],'
+    src = src.replace(part, part + ' "field_data": fields(d.GetFieldData()),')
+    body, tail = src.rsplit("main()", 1)
+    ns = {"__name__": "vtk_dump"}
+    saved = sys.argv
+    sys.argv = [DUMP] + argv
+    exec(compile(body + tail, DUMP, "exec"), ns)
+    sys.argv = saved
+    return ns
+
+
+def dump(path, full):
+    ns = load_dump([path] + (["--full"] if full else []))
+    sys.argv = [DUMP, path] + (["--full"] if full else [])
+    ns["main"]()
+
+
+VTK_CLASSES = {
+    "float64": "vtkDoubleArray",
+    "float32": "vtkFloatArray",
+    "int8": "vtkCharArray",
+    "uint8": "vtkUnsignedCharArray",
+    "int16": "vtkShortArray",
+    "uint16": "vtkUnsignedShortArray",
+    "int32": "vtkIntArray",
+    "uint32": "vtkUnsignedIntArray",
+    "int64": "vtkLongArray",
+    "uint64": "vtkUnsignedLongArray",
+}
+
+VTK_TYPES = {
+    "float64": "VTK_DOUBLE",
+    "float32": "VTK_FLOAT",
+    "int8": "VTK_CHAR",
+    "uint8": "VTK_UNSIGNED_CHAR",
+    "int16": "VTK_SHORT",
+    "uint16": "VTK_UNSIGNED_SHORT",
+    "int32": "VTK_INT",
+    "uint32": "VTK_UNSIGNED_INT",
+    "int64": "VTK_LONG",
+    "uint64": "VTK_UNSIGNED_LONG",
+}
+
+
+def make_array(vtk, a):
+    import numpy as np
+    from vtk.util.numpy_support import numpy_to_vtk
+
+    if a["dtype"] == "string":
+        s = vtk.vtkStringArray()
+        s.SetName(a["name"])
+        for v in a["values"]:
+            s.InsertNextValue(v)
+        return s
+    arr = np.array(a["values"], dtype=a["dtype"])
+    c = a["components"]
+    arr = arr.reshape(-1, c) if c > 1 else arr
+    tmp = numpy_to_vtk(arr, deep=1, array_type=getattr(vtk, VTK_TYPES[a["dtype"]]))
+    # The plain class (vtkDoubleArray...) the reader creates, not vtkTypeFloat64Array.
+    v = getattr(vtk, VTK_CLASSES[a["dtype"]])()
+    v.DeepCopy(tmp)
+    v.SetName(a["name"])
+    return v
+
+
+def build_grid(vtk, g):
+    h = vtk.vtkHyperTreeGrid()
+    h.Initialize()
+    h.SetBranchFactor(g["branch_factor"])
+    h.SetDimensions(g["dimensions"])
+    h.SetTransposedRootIndexing(g["transposed"])
+    for axis, setter in (("x", h.SetXCoordinates), ("y", h.SetYCoordinates), ("z", h.SetZCoordinates)):
+        setter(make_array(vtk, {"name": "", "components": 1, **g[axis]}))
+    has_mask = any(t["mask"] is not None for t in g["trees"])
+    mask = vtk.vtkBitArray() if has_mask else None
+    cursor = vtk.vtkHyperTreeGridNonOrientedCursor()
+    offset = 0
+    mask_bits = []
+    for t in g["trees"]:
+        h.InitializeNonOrientedCursor(cursor, t["id"], True)
+        cursor.SetGlobalIndexStart(offset)
+        bits = vtk.vtkBitArray()
+        for ch in t["descriptor"]:
+            bits.InsertNextValue(1 if ch == "1" else 0)
+        cursor.GetTree().BuildFromBreadthFirstOrderDescriptor(bits, len(t["descriptor"]), 0)
+        n = sum(t["cells_per_depth"])
+        m = t["mask"] if t["mask"] is not None else "0" * n
+        mask_bits.extend(1 if ch == "1" else 0 for ch in m)
+        offset += n
+    if has_mask:
+        for b in mask_bits:
+            mask.InsertNextValue(b)
+        h.SetMask(mask)
+    for a in g["cell_data"]:
+        h.GetCellData().AddArray(make_array(vtk, a))
+    for a in g["field_data"]:
+        h.GetFieldData().AddArray(make_array(vtk, a))
+    return h
+
+
+def build(path, full):
+    import vtk
+
+    ns = load_dump(["--full"] if full else [])
+    doc = json.load(open(path))
+
+    def view(parts, time):
+        # Field data (the first partition's) and the reader's Time array go
+        # on the grid, or on the vtkPartitionedDataSet for several parts.
+        fields = parts[0]["field_data"]
+        objs = [build_grid(vtk, {**g, "field_data": []}) for g in parts]
+        if len(objs) == 1:
+            top = objs[0]
+        else:
+            top = vtk.vtkPartitionedDataSet()
+            for i, o in enumerate(objs):
+                top.SetPartition(i, o)
+        for a in fields:
+            top.GetFieldData().AddArray(make_array(vtk, a))
+        if time is not None:
+            t = vtk.vtkDoubleArray()
+            t.SetName("Time")
+            t.InsertNextValue(time)
+            top.GetFieldData().AddArray(t)
+        return ns["obj"](top)
+
+    times = doc["times"]
+    out = {"times": times}
+    if times is None:
+        out["data"] = view(doc["steps"][0], None)
+    else:
+        out["steps"] = [{"time": t, "data": view(parts, t)} for t, parts in zip(times, doc["steps"])]
+    print(json.dumps(out, sort_keys=True))
+
+
+def random_descriptor(rng, roots, children, depth, split):
+    """vtkHyperTreeGridSource descriptor and mask strings."""
+    levels = []
+    masks = []
+    n = roots
+    for level in range(depth):
+        last = level == depth - 1
+        cells = []
+        mask = []
+        for _ in range(n):
+            r = (not last) and rng.random() < split
+            cells.append("R" if r else ".")
+            mask.append("1" if r or rng.random() > 0.2 else "0")
+        levels.append(cells)
+        masks.append(mask)
+        n = cells.count("R") * children
+        if n == 0:
+            break
+
+    def fmt(levels):
+        out = []
+        for lv in levels:
+            out.append(" ".join("".join(lv[i : i + children]) for i in range(0, len(lv), children)))
+        return "|".join(out)
+
+    return fmt(levels), fmt(masks)
+
+
+def random_grid(vtk, rng, case, dims, bf, use_mask):
+    """A vtkHyperTreeGridSource output with random trees and extra arrays."""
+    dim = sum(1 for d in dims if d > 1)
+    children = bf**dim
+    roots = 1
+    for d in dims:
+        roots *= max(d - 1, 1)
+    depth = rng.randint(2, 4 if bf == 2 else 3)
+    desc, mask = random_descriptor(rng, roots, children, depth, 0.4 if bf == 2 else 0.25)
+    s = vtk.vtkHyperTreeGridSource()
+    s.SetDimensions(*dims)
+    s.SetBranchFactor(bf)
+    s.SetMaxDepth(depth)
+    s.SetDescriptor(desc)
+    if use_mask:
+        s.SetUseMask(True)
+        s.SetMask(mask)
+    s.SetGridScale(rng.uniform(0.5, 2.0), rng.uniform(0.5, 2.0), rng.uniform(0.5, 2.0))
+    s.Update()
+    g = vtk.vtkHyperTreeGrid()
+    g.DeepCopy(s.GetOutput())
+    n = g.GetNumberOfCells()
+    for name, cls, comps in (("I32", vtk.vtkIntArray, 1), ("F32x3", vtk.vtkFloatArray, 3), ("U8", vtk.vtkUnsignedCharArray, 1)):
+        a = cls()
+        a.SetName(name)
+        a.SetNumberOfComponents(comps)
+        a.SetNumberOfTuples(n)
+        for i in range(n * comps):
+            a.SetValue(i, (i * 7 + case) % 251)
+        g.GetCellData().AddArray(a)
+    return g
+
+
+def write(vtk, data, path):
+    w = vtk.vtkHDFWriter()
+    w.SetInputData(data)
+    w.SetFileName(path)
+    if not w.Write():
+        raise SystemExit(f"vtkHDFWriter failed for {path}")
+
+
+def gen(out_dir):
+    import vtk
+
+    rng = random.Random(20250521)
+    made = []
+    for case in range(10):
+        bf = 2 if case % 2 == 0 else 3
+        two_d = case % 3 == 1
+        dims = [rng.randint(2, 4), rng.randint(2, 4), 1 if two_d else rng.randint(2, 3)]
+        use_mask = case % 4 != 3
+        g = random_grid(vtk, rng, case, dims, bf, use_mask)
+        path = os.path.join(out_dir, f"random_{case}.vtkhdf")
+        write(vtk, g, path)
+        made.append({"path": path, "branch_factor": bf, "dimensions": dims, "cells": [g.GetNumberOfCells()]})
+    # Partitioned: three grids of one shape in a vtkPartitionedDataSet.
+    dims = [3, 4, 2]
+    parts = [random_grid(vtk, rng, 10 + i, dims, 2, True) for i in range(3)]
+    pds = vtk.vtkPartitionedDataSet()
+    for i, g in enumerate(parts):
+        pds.SetPartition(i, g)
+    path = os.path.join(out_dir, "random_parts.vtkhdf")
+    write(vtk, pds, path)
+    made.append({"path": path, "branch_factor": 2, "dimensions": dims, "cells": [g.GetNumberOfCells() for g in parts]})
+    print(json.dumps(made))
+
+
+def main():
+    mode = sys.argv[1]
+    full = "--full" in sys.argv
+    if mode == "dump":
+        dump(sys.argv[2], full)
+    elif mode == "build":
+        build(sys.argv[2], full)
+    elif mode == "gen":
+        gen(sys.argv[2])
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+main()
+"##;
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -380,6 +650,9 @@ fn partitioned_grid() {
         tree(2, "", 8, Some("0")),
     ];
     b.cell_data = cell_arrays(b.cells() as usize, 5);
+    // Partitions have coordinates of their own.
+    b.x = f64s([10.0, 11.0, 12.5]);
+    b.z = f64s([-3.0, -2.0]);
     // An empty partition between them.
     let mut e = grid3d(0);
     e.trees.clear();
@@ -540,7 +813,7 @@ fn vtk_written_random_grids() {
     std::fs::create_dir_all(&dir).unwrap();
     let made = json_of(&helper(&["gen", dir.to_str().unwrap()]));
     let made = made.as_array().unwrap();
-    assert_eq!(made.len(), 10);
+    assert_eq!(made.len(), 11);
     let mut two_d = 0;
     let mut bf3 = 0;
     for m in made {
@@ -549,7 +822,8 @@ fn vtk_written_random_grids() {
         let g = &data.steps[0][0];
         assert_eq!(json!(g.branch_factor), m["branch_factor"]);
         assert_eq!(json!(g.dimensions), m["dimensions"]);
-        assert_eq!(json!(g.cells()), m["cells"]);
+        let cells: Vec<u64> = data.steps[0].iter().map(HyperTreeGrid::cells).collect();
+        assert_eq!(json!(cells), m["cells"]);
         assert_eq!(g.cell_data.len(), 4, "Depth and three more arrays");
         two_d += usize::from(g.dimension() == 2);
         bf3 += usize::from(g.branch_factor == 3);
@@ -609,6 +883,16 @@ fn writer_rejects_inconsistent_grids() {
 /// Writes a hand-made HyperTreeGrid layout (one part, one tree of depth 2
 /// in a 2 x 2 x 1 grid) with the given overrides.
 fn raw_file(name: &str, over: &[(&str, Vec<i64>)], descriptors: &[u8]) -> PathBuf {
+    raw_file_with(name, over, descriptors, |_| {})
+}
+
+/// [`raw_file`] with more objects added by `extra` to `/VTKHDF`.
+fn raw_file_with(
+    name: &str,
+    over: &[(&str, Vec<i64>)],
+    descriptors: &[u8],
+    extra: impl FnOnce(&GroupWriter),
+) -> PathBuf {
     let p = temp_path(name);
     let f = FileWriter::create(&p).unwrap();
     let r = f.root().create_group_tracked("VTKHDF").unwrap();
@@ -656,6 +940,7 @@ fn raw_file(name: &str, over: &[(&str, Vec<i64>)], descriptors: &[u8]) -> PathBu
     if !descriptors.is_empty() {
         d.write(descriptors).unwrap();
     }
+    extra(&r);
     f.close().unwrap();
     p
 }
@@ -703,4 +988,89 @@ fn reader_rejects_hostile_files() {
     assert!(e.contains("negative"), "{e}");
     let e = err("raw_depth.vtkhdf", &[("DepthPerTree", vec![3])], &[0x80]);
     assert!(e.contains("NumberOfDepths"), "{e}");
+}
+
+/// A `Steps` group for [`raw_file_with`]: `NSteps`, `Values` and every
+/// offsets dataset of `offsets` (name, values).
+fn steps(g: &GroupWriter, nsteps: i64, values: &[f64], offsets: &[(&str, Vec<i64>)]) {
+    let s = g.create_group("Steps").unwrap();
+    s.set_attr("NSteps", &[nsteps]).unwrap();
+    s.new_dataset::<f64>("Values", &[values.len() as u64])
+        .create()
+        .unwrap()
+        .write(values)
+        .unwrap();
+    for (n, v) in offsets {
+        s.new_dataset::<i64>(n, &[v.len() as u64])
+            .create()
+            .unwrap()
+            .write(v)
+            .unwrap();
+    }
+}
+
+const NINE: [&str; 9] = [
+    "PartOffsets",
+    "TreeIdsOffsets",
+    "DepthPerTreeOffsets",
+    "NumberOfCellsPerTreeDepthOffsets",
+    "DescriptorsOffsets",
+    "MaskOffsets",
+    "XCoordinatesOffsets",
+    "YCoordinatesOffsets",
+    "ZCoordinatesOffsets",
+];
+
+#[test]
+fn reader_checks_temporal_offsets() {
+    let all = |v: Vec<i64>| NINE.iter().map(|n| (*n, v.clone())).collect::<Vec<_>>();
+    // Two steps sharing everything (offsets repeat), NSteps + 1 entries
+    // accepted as well.
+    let mut offs = all(vec![0, 0, 0]);
+    let p = raw_file_with("raw_t_noparts.vtkhdf", &[], &[0x80], |g| {
+        steps(g, 2, &[0.0, 1.0], &offs)
+    });
+    let e = read_file(&File::open(&p).unwrap()).unwrap_err().to_string();
+    assert!(e.contains("NumberOfParts missing"), "{e}");
+    offs.push(("NumberOfParts", vec![1, 1]));
+    let p = raw_file_with("raw_t_ok.vtkhdf", &[], &[0x80], |g| {
+        steps(g, 2, &[0.0, 1.0], &offs)
+    });
+    let data = read_file(&File::open(&p).unwrap()).unwrap();
+    assert_eq!(data.times, Some(vec![0.0, 1.0]));
+    assert_eq!(data.steps[0], data.steps[1]);
+    same_view(&vtk_view(&p), &intended_view("raw_t_ok", &data), "raw_t_ok");
+    let err = |name: &str, nsteps: i64, values: &[f64], offs: Vec<(&str, Vec<i64>)>| {
+        let p = raw_file_with(name, &[], &[0x80], |g| steps(g, nsteps, values, &offs));
+        let e = read_file(&File::open(&p).unwrap()).unwrap_err().to_string();
+        eprintln!("{name}: {e}");
+        e
+    };
+    // DepthPerTreeOffsets is required (as by VTK's reader).
+    let mut offs = all(vec![0]);
+    offs.retain(|(n, _)| *n != "DepthPerTreeOffsets");
+    let e = err("raw_t_depth.vtkhdf", 1, &[0.0], offs);
+    assert!(e.contains("/VTKHDF/Steps/DepthPerTreeOffsets"), "{e}");
+    // A huge NSteps is refused against the size of Values.
+    let e = err("raw_t_nsteps.vtkhdf", 1 << 50, &[0.0], all(vec![0]));
+    assert!(
+        e.contains("/VTKHDF/Steps/Values") && e.contains("outside"),
+        "{e}"
+    );
+    // Offsets beyond the data.
+    let mut offs = all(vec![0]);
+    offs[0].1 = vec![7];
+    let e = err("raw_t_part.vtkhdf", 1, &[0.0], offs);
+    assert!(
+        e.contains("/VTKHDF/NumberOfTrees") && e.contains("outside"),
+        "{e}"
+    );
+    let mut offs = all(vec![0]);
+    offs[6].1 = vec![1];
+    let e = err("raw_t_x.vtkhdf", 1, &[0.0], offs);
+    assert!(e.contains("/VTKHDF/XCoordinates"), "{e}");
+    let mut offs = all(vec![0]);
+    offs[1].1 = vec![-1];
+    let e = err("raw_t_neg.vtkhdf", 1, &[0.0], offs);
+    assert!(e.contains("negative"), "{e}");
 }

@@ -536,6 +536,17 @@ pub fn read(group: &Group) -> Result<Series<Vec<HyperTreeGrid>>> {
                     Some(ds) => one(ds, s)?,
                     None => total_parts / n.max(1),
                 };
+                if parts == 0 {
+                    return Err(malformed(
+                        &sp,
+                        format!(
+                            "step {s} has no part ({} rows in NumberOfTrees for {n} steps, \
+                             NumberOfParts {})",
+                            total_parts,
+                            if parts_ds.is_some() { "0" } else { "missing" }
+                        ),
+                    ));
+                }
                 let o: Vec<u64> = geo.iter().map(|ds| one(ds, s)).collect::<Result<_>>()?;
                 offs.push(StepOffsets {
                     parts,
