@@ -19,12 +19,12 @@ use vtkhdf::{File, FileWriter, GroupWriter};
 
 /// The Python side: VTK's view of a file or of an in-memory grid, and
 /// random grids written by VTK.
-const HELPER: &str = r##""""Python side of tests/vtk_htg.rs (HyperTreeGrid).
+const VTK_SIDE: &str = r##""""Python side of tests/vtk_htg.rs (HyperTreeGrid).
 
-    python helper.py VTK_DUMP_PY dump FILE [--full]   VTK's view of FILE (vtk_dump.py)
-    python helper.py VTK_DUMP_PY build JSON [--full]  the same view of an in-memory
+    python vtk_side.py VTK_DUMP_PY dump FILE [--full]   VTK's view of FILE (vtk_dump.py)
+    python vtk_side.py VTK_DUMP_PY build JSON [--full]  the same view of an in-memory
                                                       HyperTreeGrid series described by JSON
-    python helper.py VTK_DUMP_PY gen DIR              random HyperTreeGrids written by
+    python vtk_side.py VTK_DUMP_PY gen DIR              random HyperTreeGrids written by
                                                       vtkHDFWriter
 """
 
@@ -317,7 +317,7 @@ fn temp_dir() -> &'static Path {
     DIR.get_or_init(|| {
         let d = std::env::temp_dir().join(format!("vtkhdf-vtk-htg-{}", std::process::id()));
         std::fs::create_dir_all(&d).expect("temp dir");
-        std::fs::write(d.join("helper.py"), HELPER).expect("helper script");
+        std::fs::write(d.join("vtk_side.py"), VTK_SIDE).expect("python script");
         d
     })
 }
@@ -326,17 +326,17 @@ fn temp_path(name: &str) -> PathBuf {
     temp_dir().join(name)
 }
 
-/// Runs the Python helper; returns its standard output.
-fn helper(args: &[&str]) -> String {
+/// Runs the Python script; returns its standard output.
+fn vtk_side(args: &[&str]) -> String {
     let out = Command::new(python())
-        .arg(temp_dir().join("helper.py"))
+        .arg(temp_dir().join("vtk_side.py"))
         .arg(crate_dir().join("tests/vtk_dump.py"))
         .args(args)
         .output()
         .expect("run python");
     assert!(
         out.status.success(),
-        "python helper {args:?} failed:\n{}\n{}",
+        "python script {args:?} failed:\n{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -348,8 +348,8 @@ fn json_of(text: &str) -> Value {
         .lines()
         .rev()
         .find(|l| l.starts_with('{') || l.starts_with('['))
-        .unwrap_or_else(|| panic!("no JSON in helper output:\n{text}"));
-    serde_json::from_str(line).expect("helper JSON")
+        .unwrap_or_else(|| panic!("no JSON in the script output:\n{text}"));
+    serde_json::from_str(line).expect("script JSON")
 }
 
 /// The first difference between two JSON documents (path, left, right).
@@ -398,7 +398,7 @@ fn same_view(got: &Value, want: &Value, what: &str) {
 
 /// What vtkHDFReader builds from `path`.
 fn vtk_view(path: &Path) -> Value {
-    let v = json_of(&helper(&["dump", path.to_str().unwrap(), "--full"]));
+    let v = json_of(&vtk_side(&["dump", path.to_str().unwrap(), "--full"]));
     assert!(
         v.get("error").is_none(),
         "VTK cannot read {}: {v}",
@@ -452,7 +452,7 @@ fn intended_view(name: &str, data: &Series<Vec<HyperTreeGrid>>) -> Value {
     });
     let p = temp_path(&format!("{name}.json"));
     std::fs::write(&p, doc.to_string()).unwrap();
-    json_of(&helper(&["build", p.to_str().unwrap(), "--full"]))
+    json_of(&vtk_side(&["build", p.to_str().unwrap(), "--full"]))
 }
 
 fn write_to(name: &str, data: &Series<Vec<HyperTreeGrid>>, opts: &StoreOptions) -> PathBuf {
@@ -811,7 +811,7 @@ fn corpus_htg_scripts_style() {
 fn vtk_written_random_grids() {
     let dir = temp_path("random");
     std::fs::create_dir_all(&dir).unwrap();
-    let made = json_of(&helper(&["gen", dir.to_str().unwrap()]));
+    let made = json_of(&vtk_side(&["gen", dir.to_str().unwrap()]));
     let made = made.as_array().unwrap();
     assert_eq!(made.len(), 11);
     let mut two_d = 0;

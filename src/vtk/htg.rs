@@ -35,6 +35,17 @@
 //! step's earlier parts; coordinates at `XCoordinatesOffsets[s] +
 //! p * Dimensions[0]`. Data equal to the previous step's is stored once and
 //! its offsets repeat.
+//!
+//! Model: [`read`] gives one [`HyperTreeGrid`] per partition and step.
+//! Attributes (`BranchFactor`, `Dimensions`, root indexing, interface
+//! names) are shared by the whole file, so [`write`] requires them equal in
+//! every partition and step, and the cell arrays too (one dataset each).
+//! `Mask` is one dataset for the whole file: when any tree has a mask,
+//! every tree is stored with one (unmasked where it had none) and reads
+//! back with `Some`; without a `Mask` dataset every tree reads back with
+//! `None`. Field data is stored once per step: the model keeps it in the
+//! first partition (VTK puts it on the `vtkPartitionedDataSet` when there
+//! are several). Missing `CellDataOffsets/<name>` read as 0, as in VTK.
 
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
