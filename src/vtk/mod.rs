@@ -14,6 +14,7 @@ use crate::hl::{File, Group};
 pub mod array;
 pub mod composite;
 pub mod demo;
+pub mod htg;
 pub mod image;
 pub mod polydata;
 pub mod temporal;
