@@ -11,10 +11,12 @@ use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
 use crate::hl::{File, Group};
 
+pub mod amr;
 pub mod array;
 pub mod demo;
 pub mod image;
 pub mod polydata;
+pub mod table;
 pub mod unstructured;
 
 /// The root group of VTKHDF data.
