@@ -35,6 +35,16 @@
 //!   writes the 2.3 names with `Version` `[2, 3]` and reads both spellings
 //!   whatever the `Version` says.
 //!
+//! Measured with vtk 9.7.2 and followed here:
+//!
+//! * the reader's array selection comes from `Level0`: on every level it
+//!   reads only the arrays `Level0` has, so every level should carry the
+//!   same arrays (PythonAMRHDF requires it too);
+//! * at a step whose `Level0` data offsets repeat the previous step's, the
+//!   reader drops Level0's arrays, so the writer stores array data at every
+//!   step; repeated `AMRBoxOffsets` are read correctly and unchanged boxes
+//!   are stored once.
+//!
 //! `Version` written: `[2, 0]` for static data, `[2, 3]` over time, `[2, 6]`
 //! when an array carries an `Attribute` marker. After reading, VTK adds a
 //! `vtkGhostType` cell array to every block (cells covered by a finer
@@ -998,8 +1008,6 @@ struct StepArray {
     attribute: Option<String>,
     data: Option<DatasetWriter>,
     offsets: DatasetWriter,
-    prev: Option<Values>,
-    prev_offset: u64,
     len: u64,
 }
 
@@ -1021,8 +1029,9 @@ struct StepLevelState {
 /// Writes AMR data over time, one step at a time (VTKHDF 2.3 names). Each
 /// [`add_step`](Self::add_step) appends the step's boxes, arrays and
 /// offsets; flush the file ([`FileWriter::flush`]) after a step to make it
-/// durable. Boxes and arrays equal to the previous step's are stored once
-/// (their offsets repeat). Every step has the levels and spacings given at
+/// durable. Boxes equal to the previous step's are stored once (their
+/// offsets repeat); array data are written at every step (vtk 9.7.2 loses
+/// Level0's arrays at a step whose data offsets repeat). Every step has the levels and spacings given at
 /// creation; a level's blocks always carry the same arrays.
 pub struct AmrStepWriter {
     group: GroupWriter,
@@ -1208,8 +1217,6 @@ impl AmrStepWriter {
                                 data: None,
                                 // Steps before this one had no blocks here.
                                 offsets: offsets_dataset(g, &a.name, &vec![0; n])?,
-                                prev: None,
-                                prev_offset: 0,
                                 len: 0,
                             })
                         })
@@ -1226,34 +1233,30 @@ impl AmrStepWriter {
                     let values = find(given, &sa.sig.name)
                         .map(|a| a.values.clone())
                         .unwrap_or_else(|| sa.empty.clone());
-                    let offset = if sa.prev.as_ref() == Some(&values) {
-                        sa.prev_offset
-                    } else {
-                        let at = sa.len;
-                        match &sa.data {
-                            Some(ds) => super::array::append_values(ds, &values)?,
-                            None => {
-                                let chunk =
-                                    append_chunk_rows(&opts, row_bytes(&values, sa.sig.components));
-                                let ds = create_appendable(
-                                    &data_group,
-                                    &sa.sig.name,
-                                    &values,
-                                    sa.sig.components,
-                                    chunk,
-                                    &opts,
-                                )?;
-                                if let Some(m) = &sa.attribute {
-                                    ds.set_attr_str("Attribute", m)?;
-                                }
-                                sa.data = Some(ds);
+                    // Written every step: vtk 9.7.2 drops Level0's arrays
+                    // at a step whose data offsets repeat the previous
+                    // step's (measured), so array data are never shared.
+                    let offset = sa.len;
+                    match &sa.data {
+                        Some(ds) => super::array::append_values(ds, &values)?,
+                        None => {
+                            let chunk =
+                                append_chunk_rows(&opts, row_bytes(&values, sa.sig.components));
+                            let ds = create_appendable(
+                                &data_group,
+                                &sa.sig.name,
+                                &values,
+                                sa.sig.components,
+                                chunk,
+                                &opts,
+                            )?;
+                            if let Some(m) = &sa.attribute {
+                                ds.set_attr_str("Attribute", m)?;
                             }
+                            sa.data = Some(ds);
                         }
-                        sa.len += (values.len() / sa.sig.components.max(1)) as u64;
-                        sa.prev = Some(values);
-                        at
-                    };
-                    sa.prev_offset = offset;
+                    }
+                    sa.len += (values.len() / sa.sig.components.max(1)) as u64;
                     push_i64(&sa.offsets, offset as i64)?;
                 }
             }
