@@ -16,8 +16,9 @@
 //!   previous step's is stored once and its offset repeats.
 //!
 //! String columns: this module writes them as variable-length ASCII strings
-//! and reads strings of any producer, but **VTK's reader cannot read a Table
-//! with a string column** (vtk 9.7.2 fails with "Unknown native datatype").
+//! and reads strings of any producer, but **VTK's reader cannot read string
+//! columns** (vtk 9.7.2 reports "Unknown native datatype", the update fails
+//! and the column is missing from its output).
 //! Over time, string columns are kept in memory and written by
 //! [`TableStepWriter::finish`] (variable-length string datasets cannot grow).
 //!
