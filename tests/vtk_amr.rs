@@ -15,7 +15,7 @@ use vtkhdf::vtk::Series;
 use vtkhdf::{File, FileWriter};
 
 // ---------------------------------------------------------------------------
-// Helpers
+// Running VTK and comparing its view
 // ---------------------------------------------------------------------------
 
 fn crate_dir() -> PathBuf {

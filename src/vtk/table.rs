@@ -101,7 +101,7 @@ pub(crate) fn check_name(name: &str) -> Result<()> {
 }
 
 // ---------------------------------------------------------------------------
-// Helpers shared with the other temporal types of this crate
+// Appendable datasets and Steps tables, shared with the other temporal types
 // ---------------------------------------------------------------------------
 
 /// Creates an appendable (first dimension unlimited, chunked) dataset
