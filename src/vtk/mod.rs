@@ -11,12 +11,14 @@ use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
 use crate::hl::{File, Group};
 
+pub mod amr;
 pub mod array;
 pub mod composite;
 pub mod demo;
 pub mod htg;
 pub mod image;
 pub mod polydata;
+pub mod table;
 pub mod temporal;
 pub mod unstructured;
 pub mod validate;
