@@ -201,8 +201,8 @@ fn vm_hwm_kib() -> u64 {
 /// exact).
 fn cpu_seconds() -> f64 {
     let mut ns = 0u64;
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for t in tasks.flatten() {
+    if let Ok(threads) = std::fs::read_dir("/proc/self/task") {
+        for t in threads.flatten() {
             let s = std::fs::read_to_string(t.path().join("schedstat")).unwrap_or_default();
             ns += s
                 .split_whitespace()
