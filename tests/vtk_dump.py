@@ -192,7 +192,9 @@ def obj(d):
     if d.IsA("vtkPartitionedDataSet"):
         return {
             "class": d.GetClassName(),
-            "partitions": [dataset(d.GetPartition(i)) for i in range(d.GetNumberOfPartitions())],
+            "partitions": [dataset(d.GetPartitionAsDataObject(i)) for i in range(d.GetNumberOfPartitions())],
+            # The reader puts the field data of partitioned data here.
+            "field_data": fields(d.GetFieldData()),
         }
     if d.IsA("vtkMultiBlockDataSet"):
         out = {"class": d.GetClassName(), "blocks": []}

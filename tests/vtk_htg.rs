@@ -37,14 +37,8 @@ DUMP = sys.argv.pop(1)
 
 
 def load_dump(argv):
-    """Runs vtk_dump.py's definitions without its main(); partitions that
-    are not vtkDataSets (HyperTreeGrids) are fetched as data objects."""
+    """Runs vtk_dump.py's definitions without its main()."""
     src = open(DUMP).read()
-    src = src.replace("d.GetPartition(i)", "d.GetPartitionAsDataObject(i)")
-    # The reader puts the field data of partitioned data on the
-    # vtkPartitionedDataSet itself.
-    part = '"partitions": [dataset(d.GetPartitionAsDataObject(i)) for i in range(d.GetNumberOfPartitions())],'
-    src = src.replace(part, part + ' "field_data": fields(d.GetFieldData()),')
     body, tail = src.rsplit("main()", 1)
     ns = {"__name__": "vtk_dump"}
     saved = sys.argv
