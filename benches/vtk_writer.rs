@@ -45,10 +45,10 @@ use std::process::Command;
 use std::time::Instant;
 use vtkhdf::hl::write::CreateOptions;
 use vtkhdf::io::{ReadAt, WriteAt};
-use vtkhdf::vtk::array::{write_array, Array, StoreOptions, Values};
+use vtkhdf::vtk::array::{Array, StoreOptions, Values};
+use vtkhdf::vtk::unstructured::{write_unstructured, UnstructuredGrid};
 use vtkhdf::vtk::image::{ImageData, ImageWriter};
-use vtkhdf::vtk::{create_root, DataType};
-use vtkhdf::{FileWriter, GroupWriter, H5Type};
+use vtkhdf::FileWriter;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -244,18 +244,7 @@ fn image_child(path: &Path, n: u64) {
 /// One partition of an UnstructuredGrid: the fields of
 /// `vtkhdf::vtk::unstructured::UnstructuredGrid` in the typed-array model
 /// (no polyhedra, no field data here).
-// SWAP: once `vtkhdf::vtk::unstructured::{UnstructuredGrid,
-// write_unstructured}` take this model, build `UnstructuredGrid { points,
-// offsets, connectivity, types, polyhedra: None, point_data, cell_data,
-// field_data: Vec::new() }` instead and drop this struct.
-struct Ug {
-    points: Array,
-    offsets: Vec<i64>,
-    connectivity: Vec<i64>,
-    types: Vec<u8>,
-    point_data: Vec<Array>,
-    cell_data: Vec<Array>,
-}
+type Ug = UnstructuredGrid;
 
 /// Tetrahedra of a hexahedron (VTK corner order), by parity of i+j+k, so
 /// that neighbouring hexahedra share face diagonals.
@@ -339,70 +328,20 @@ fn build_ug(n: u64) -> Ug {
             Array::new("Velocity", 3, Values::F64(vel)),
         ],
         cell_data: vec![Array::new("Region", 1, Values::I32(region))],
+        polyhedra: None,
+        field_data: Vec::new(),
     }
-}
-
-/// A 1-D dataset stored as `vtk::array::write_values` stores it, without
-/// copying `data` into a `Values`.
-fn put<T: H5Type>(g: &GroupWriter, name: &str, data: &[T], opts: &StoreOptions) {
-    let rows = data.len() as u64;
-    let mut b = g.new_dataset::<T>(name, &[rows]);
-    if opts.deflate.is_some() || opts.chunk_rows.is_some() {
-        b = b.chunks(&[opts.rows_per_chunk(rows, std::mem::size_of::<T>() as u64)]);
-        if let Some(level) = opts.deflate {
-            if opts.shuffle {
-                b = b.shuffle();
-            }
-            b = b.deflate(level);
-        }
-    }
-    b.create().expect("dataset").write(data).expect("write");
 }
 
 /// Seconds spent on each part of a write.
 type Laps = Vec<(&'static str, f64)>;
 
-/// Writes one partition as a static UnstructuredGrid the way VTK lays it
-/// out, through the crate's HDF5 write API and `vtk::array::write_array`;
-/// returns the seconds spent on each part (the bulk datasets are deflated
-/// as they are written; the rest is left to `close`).
-// SWAP: replace the call with `write_unstructured(&file,
-// std::slice::from_ref(&grid), opts)` once it takes the typed-array model.
+/// Writes one partition as a static UnstructuredGrid through
+/// `vtk::unstructured::write_unstructured`; returns the seconds it took.
 fn write_ug_local(file: &FileWriter, g: &Ug, opts: &StoreOptions) -> Laps {
-    let mut t = Instant::now();
-    let mut lap = |what, log: &mut Laps| {
-        log.push((what, t.elapsed().as_secs_f64()));
-        t = Instant::now();
-    };
-    let mut log = Vec::new();
-    let root = create_root(file, DataType::UnstructuredGrid, (2, 0)).expect("root");
-    let plain = StoreOptions::plain();
-    let ncells = g.types.len() as i64;
-    put(&root, "NumberOfPoints", &[g.points.tuples() as i64], &plain);
-    put(&root, "NumberOfCells", &[ncells], &plain);
-    put(
-        &root,
-        "NumberOfConnectivityIds",
-        &[g.connectivity.len() as i64],
-        &plain,
-    );
-    write_array(&root, &g.points, opts, false).expect("Points");
-    lap("Points", &mut log);
-    put(&root, "Offsets", &g.offsets, opts);
-    lap("Offsets", &mut log);
-    put(&root, "Connectivity", &g.connectivity, opts);
-    lap("Connectivity", &mut log);
-    put(&root, "Types", &g.types, opts);
-    lap("Types", &mut log);
-    for (name, arrays) in [("PointData", &g.point_data), ("CellData", &g.cell_data)] {
-        let grp = root.create_group_tracked(name).expect("group");
-        for a in arrays {
-            write_array(&grp, a, opts, false).expect("array");
-        }
-        lap(name, &mut log);
-    }
-    root.create_group_tracked("FieldData").expect("FieldData");
-    log
+    let t = Instant::now();
+    write_unstructured(file, std::slice::from_ref(g), opts).expect("write_unstructured");
+    vec![("write_unstructured", t.elapsed().as_secs_f64())]
 }
 
 fn ug_bytes(g: &Ug) -> u64 {
