@@ -15,6 +15,8 @@ pub mod array;
 pub mod demo;
 pub mod image;
 pub mod polydata;
+pub mod rectilinear;
+pub mod structured;
 pub mod unstructured;
 
 /// The root group of VTKHDF data.
