@@ -6,30 +6,31 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use vtkhdf::vtk::array::{StoreOptions, Values};
 use vtkhdf::vtk::image::{
     read_cell_array, read_cell_slice, read_image, read_point_array, read_point_slice, ImageData,
-    ImageWriter,
+    ImageReader, ImageStepWriter, ImageWriter,
 };
 use vtkhdf::{File, FileWriter, H5Type};
 
 fn corpus_file(name: &str) -> Option<PathBuf> {
-    match std::env::var_os("VTKHDF_CORPUS") {
-        Some(c) => Some(PathBuf::from(c).join("vtkhdf/vtk").join(name)),
-        None => {
-            eprintln!(
-                "vtk_image: VTKHDF_CORPUS is unset; corpus checks skipped (tests/run.sh sets it)"
-            );
-            None
-        }
-    }
+    let c = match std::env::var_os("VTKHDF_CORPUS") {
+        Some(c) => PathBuf::from(c),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    };
+    Some(c.join("vtkhdf/vtk").join(name))
 }
 
 fn python() -> Option<PathBuf> {
-    let py = std::env::var_os("VTKHDF_PYTHON").map(PathBuf::from);
-    if py.is_none() {
-        eprintln!("vtk_image: VTKHDF_PYTHON is unset; VTK checks skipped (tests/run.sh sets it)");
+    if let Some(p) = std::env::var_os("VTKHDF_PYTHON") {
+        return Some(PathBuf::from(p));
     }
-    py
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "set VTKHDF_PYTHON to a Python with vtk 9.7.2 (no .venv/bin/python either)"
+    );
+    Some(venv)
 }
 
 fn sha<T: H5Type>(v: &[T]) -> String {
@@ -218,12 +219,8 @@ fn write_3d_slice_by_slice() {
     let dir = temp_dir("3d");
     let path = dir.join("wavelet.vtkhdf");
     let (nx, ny, nz) = (9u64, 7u64, 5u64);
-    let image = ImageData {
-        extent: [0, nx as i64 - 1, 0, ny as i64 - 1, 0, nz as i64 - 1],
-        origin: [-1.0, 2.5, 0.25],
-        spacing: [0.5, 0.25, 2.0],
-        direction: [0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-    };
+    let mut image = ImageData::new([nx, ny, nz], [-1.0, 2.5, 0.25], [0.5, 0.25, 2.0]);
+    image.direction = [0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0];
     let (cx, cy, cz) = (nx - 1, ny - 1, nz - 1);
     // Expected arrays, C order (x fastest).
     let mut rt = Vec::new();
@@ -404,6 +401,186 @@ fn write_2d_flat() {
             json!({"Half": arr("<f8", 1, &cells), "Pair": arr("<i2", 2, &vecs)}),
             "{got}"
         );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// ---------------------------------------------------------------------------
+// Boxes, Fortran order, steps
+// ---------------------------------------------------------------------------
+
+/// The C-order value of point (x, y, z) (local indices) of an image of
+/// `n = [nx, ny, nz]` points, component `c` of `comps`.
+fn value(n: [usize; 3], comps: usize, x: usize, y: usize, z: usize, c: usize) -> f64 {
+    ((x + n[0] * (y + n[1] * z)) * comps + c) as f64
+}
+
+#[test]
+fn boxes_slices_and_fortran_order() {
+    let dir = temp_dir("boxes");
+    let path = dir.join("boxes.vtkhdf");
+    let extent = [3, 8, -2, 1, 10, 12];
+    let n = [6usize, 4, 3];
+    let image = ImageData::with_extent(extent, [0.0; 3], [1.0; 3]);
+    let comps = 2usize;
+    let c_order: Vec<f64> = (0..n[0] * n[1] * n[2] * comps).map(|i| i as f64).collect();
+    // The same array in Fortran order: z fastest, then y, then x.
+    let mut f_order = Vec::with_capacity(c_order.len());
+    for x in 0..n[0] {
+        for y in 0..n[1] {
+            for z in 0..n[2] {
+                for c in 0..comps {
+                    f_order.push(value(n, comps, x, y, z, c));
+                }
+            }
+        }
+    }
+    let cells: Vec<i32> = (0..5 * 3 * 2).collect();
+    {
+        let f = FileWriter::create(&path).unwrap();
+        let w = ImageWriter::create_with(&f, &image, &StoreOptions::deflate(3, true)).unwrap();
+        w.add_point_array::<f64>("C", comps as u64, None)
+            .unwrap()
+            .write_all(&c_order)
+            .unwrap();
+        let fw = w
+            .add_point_array::<f64>("F", comps as u64, Some(2))
+            .unwrap();
+        fw.write_all_fortran(&f_order).unwrap();
+        let cw = w.add_cell_array::<i32>("cells", 1, None).unwrap();
+        cw.write_all(&cells).unwrap();
+        cw.set_attribute("Scalars").unwrap();
+        assert!(cw.set_attribute("NotAnAttribute").is_err());
+        f.close().unwrap();
+    }
+    let f = File::open(&path).unwrap();
+    let r = ImageReader::open_file(&f).unwrap();
+    assert_eq!(r.image().extent, extent);
+    assert_eq!(r.read_point_array_as::<f64>("C").unwrap(), c_order);
+    assert_eq!(r.read_point_array_as::<f64>("F").unwrap(), c_order);
+    let v: Vec<i64> = f
+        .group("/VTKHDF")
+        .unwrap()
+        .attr("Version")
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(v, [2, 6]);
+    assert_eq!(
+        r.read_cell_array("cells").unwrap().attribute.as_deref(),
+        Some("Scalars")
+    );
+    // A box in extent coordinates.
+    let b = [4, 6, -1, 0, 11, 12];
+    let got = r.read_point_box("C", b).unwrap();
+    assert_eq!(got.components, comps);
+    let mut want = Vec::new();
+    for z in 1..=2 {
+        for y in 1..=2 {
+            for x in 1..=3 {
+                for c in 0..comps {
+                    want.push(value(n, comps, x, y, z, c));
+                }
+            }
+        }
+    }
+    assert_eq!(got.values, Values::F64(want.clone()));
+    assert_eq!(
+        r.read_point_box_as::<f32>("F", b).unwrap().len(),
+        want.len()
+    );
+    assert!(r.read_point_box("C", [2, 6, -1, 0, 11, 12]).is_err());
+    assert!(r.read_point_box("C", [4, 9, -1, 0, 11, 12]).is_err());
+    assert!(r.read_point_box("C", [5, 4, -1, 0, 11, 12]).is_err());
+    // Cell boxes: cells 3..7 along x.
+    let cb = r.read_cell_box("cells", [7, 7, 0, 0, 11, 11]).unwrap();
+    assert_eq!(cb.values, Values::I32(vec![cells[4 + 5 * (2 + 3)]]));
+    assert!(r.read_cell_box("cells", [8, 8, 0, 0, 11, 11]).is_err());
+    // Slices along z.
+    let s = r.read_point_slice("C", 2).unwrap();
+    let sl = n[0] * n[1] * comps;
+    assert_eq!(s.values, Values::F64(c_order[2 * sl..3 * sl].to_vec()));
+    assert!(r.read_point_slice("C", 3).is_err());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn step_writer_flushes_every_step() {
+    let dir = temp_dir("steps");
+    let path = dir.join("steps.vtkhdf");
+    let image = ImageData::new([5, 4, 3], [0.0; 3], [1.0; 3]);
+    let step = |k: usize| {
+        let mut s = image.clone();
+        let np = s.n_points() as usize;
+        // In name order, as read back.
+        s.point_data = vec![
+            // Constant over time: stored once.
+            vtkhdf::vtk::array::Array::new("k", 1, Values::U16((0..np as u16).collect())),
+            vtkhdf::vtk::array::Array::new(
+                "t",
+                1,
+                Values::F32((0..np).map(|i| (i + 100 * k) as f32).collect()),
+            ),
+        ];
+        s.cell_data = vec![vtkhdf::vtk::array::Array::new(
+            "c",
+            3,
+            Values::I64((0..24 * 3).map(|i| i + k as i64).collect()),
+        )];
+        s
+    };
+    let f = FileWriter::create(&path).unwrap();
+    let mut w = ImageStepWriter::create(&f, &image, &StoreOptions::deflate(1, false)).unwrap();
+    for k in 0..4 {
+        w.write_step(k as f64 * 0.5, &step(k)).unwrap();
+        // The file on disk holds every step so far.
+        let r = ImageReader::open_file(&File::open(&path).unwrap()).unwrap();
+        assert_eq!(r.n_steps(), k + 1);
+        assert_eq!(r.read_step(k).unwrap(), step(k));
+    }
+    let mut bad = step(4);
+    bad.extent = [0, 3, 0, 3, 0, 2];
+    assert!(w.write_step(9.0, &bad).is_err());
+    drop(w);
+    f.close().unwrap();
+    let file = File::open(&path).unwrap();
+    let mut r = ImageReader::open_file(&file).unwrap();
+    assert_eq!(r.times(), Some(&[0.0, 0.5, 1.0, 1.5][..]));
+    r.select_step(2).unwrap();
+    assert_eq!(
+        r.read_point_slice_as::<f32>("t", 1).unwrap(),
+        (20..40).map(|i| (i + 200) as f32).collect::<Vec<_>>()
+    );
+    assert!(r.select_step(4).is_err());
+    let k_offsets: Vec<i64> = file
+        .dataset("/VTKHDF/Steps/PointDataOffsets/k")
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(k_offsets, [0, 0, 0, 0]);
+    assert_eq!(
+        file.dataset("/VTKHDF/PointData/k").unwrap().shape(),
+        &[1, 3, 4, 5]
+    );
+    if let Some(py) = python() {
+        let out = Command::new(py)
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vtk_dump.py"))
+            .arg(&path)
+            .arg("--full")
+            .output()
+            .unwrap();
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps = d["steps"].as_array().unwrap();
+        assert_eq!(steps.len(), 4);
+        for (k, s) in steps.iter().enumerate() {
+            let want = step(k);
+            let Values::F32(t) = &want.point_data[1].values else {
+                unreachable!()
+            };
+            let t: Vec<f64> = t.iter().map(|&x| f64::from(x)).collect();
+            assert_eq!(s["data"]["point_data"]["t"]["values"], json!(t), "step {k}");
+            assert_eq!(s["data"]["cell_data"]["c"]["components"], 3);
+        }
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,0 +1,237 @@
+//! StructuredGrid (`vtkStructuredGrid`, VTKHDF 2.7): read from any
+//! producer's files and written as VTK's reader expects, static or over
+//! time.
+//!
+//! Layout (VTKHDF specification, sections "Structured grid" and "Temporal
+//! Data"; measured against vtk 9.7.2):
+//!
+//! * The group holding the data has `Type = "StructuredGrid"`, `Version`
+//!   (2.7 or later) and `Dimensions`: 3 integers, the point counts along x,
+//!   y, z. Only the counts are stored: the extent read back starts at 0.
+//! * `Points`: `(nz, ny, nx, 3)`, always 4-D (VTK's reader reads it so,
+//!   even for a flat grid, while arrays drop flat axes), x fastest.
+//! * `PointData`, `CellData` and `FieldData` follow the ImageData rules
+//!   ([`super::image`]).
+//! * Over time, `Points` gets a leading time axis `(T, nz, ny, nx, 3)` and
+//!   `Steps/PointOffsets` gives each step's index along it (points equal to
+//!   the previous step's are stored once and the offset repeats); arrays
+//!   get a leading time axis as for ImageData. VTK 9.7.2's own writer fails
+//!   on temporal structured grids; its reader reads what is written here.
+
+use super::array::{self, Array, StoreOptions, Values};
+use super::image::{
+    cell_dims_of, check_extent, check_type, extent_point_dims, locate_dataset, read_field_arrays,
+    read_structured_arrays, set_type, write_field_static, write_structured_static, Appender,
+    OffsetsWriter, Steps, StepsWriter,
+};
+use super::rectilinear::{read_dimensions, write_dimensions, zero_extent};
+use super::{DataType, Series, ROOT};
+use crate::error::{Error, Result};
+use crate::hl::write::{FileWriter, GroupWriter};
+use crate::hl::{File, Group};
+
+/// A `vtkStructuredGrid`: a curvilinear grid with a position per point,
+/// and its arrays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructuredGrid {
+    /// `[x0, x1, y0, y1, z0, z1]`, inclusive point indices (only the point
+    /// counts are stored; read back it starts at 0).
+    pub extent: [i64; 6],
+    /// The point positions: 3 components, points in C order (x fastest).
+    pub points: Array,
+    /// Point arrays, values in C order (x fastest), components last.
+    pub point_data: Vec<Array>,
+    /// Cell arrays, values in C order (x fastest), components last.
+    pub cell_data: Vec<Array>,
+    /// Field arrays.
+    pub field_data: Vec<Array>,
+}
+
+impl StructuredGrid {
+    /// A grid of `dims = [nx, ny, nz]` points (extent from 0) at the given
+    /// positions (3 values per point, x fastest), no arrays.
+    pub fn new(dims: [u64; 3], points: Values) -> Self {
+        StructuredGrid {
+            extent: zero_extent([dims[2], dims[1], dims[0]]),
+            points: Array::new("Points", 3, points),
+            point_data: Vec::new(),
+            cell_data: Vec::new(),
+            field_data: Vec::new(),
+        }
+    }
+
+    /// Points per axis in storage order `[nz, ny, nx]`.
+    pub fn point_dims(&self) -> [u64; 3] {
+        extent_point_dims(&self.extent)
+    }
+
+    /// Cells per axis in storage order `[nz, ny, nx]` (1 along flat axes).
+    pub fn cell_dims(&self) -> [u64; 3] {
+        cell_dims_of(self.point_dims())
+    }
+
+    /// Number of points.
+    pub fn n_points(&self) -> u64 {
+        self.point_dims().iter().product()
+    }
+
+    /// Number of cells.
+    pub fn n_cells(&self) -> u64 {
+        self.cell_dims().iter().product()
+    }
+
+    fn check(&self) -> Result<()> {
+        check_extent(&self.extent, "structured grid")?;
+        let n = self.n_points();
+        if self.points.components != 3
+            || self.points.values.len() as u64 != n.saturating_mul(3)
+            || matches!(self.points.values, Values::Str(_))
+        {
+            return Err(Error::wrong_use(format!(
+                "structured grid: points need 3 numeric components for {n} points, \
+                 got {} {} values in {} components",
+                self.points.values.len(),
+                self.points.values.type_name(),
+                self.points.components
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn points_shape(p: [u64; 3]) -> [u64; 4] {
+    [p[0], p[1], p[2], 3]
+}
+
+fn read_step(group: &Group, steps: Option<&Steps>, step: usize) -> Result<StructuredGrid> {
+    let p = read_dimensions(group)?;
+    let ds = group
+        .dataset("Points")
+        .map_err(|e| array::at(&format!("{}/Points", group.path()), e))?;
+    let loc = locate_dataset(ds, "Points", steps, step, "PointOffsets", p)?;
+    if loc.components() != 3 {
+        return Err(Error::malformed(
+            0,
+            format!(
+                "{}/Points: {} components per point, expected 3",
+                group.path(),
+                loc.components()
+            ),
+        ));
+    }
+    let mut points = loc.read()?;
+    points.attribute = None;
+    Ok(StructuredGrid {
+        extent: zero_extent(p),
+        points,
+        point_data: read_structured_arrays(group, steps, step, "PointData", p)?,
+        cell_data: read_structured_arrays(group, steps, step, "CellData", cell_dims_of(p))?,
+        field_data: read_field_arrays(group, steps, step)?,
+    })
+}
+
+/// Reads the StructuredGrid held by `group`, every step.
+pub fn read(group: &Group) -> Result<Series<StructuredGrid>> {
+    check_type(group, DataType::StructuredGrid)?;
+    let steps = Steps::read(group)?;
+    match &steps {
+        None => Ok(Series::single(read_step(group, None, 0)?)),
+        Some(st) => Ok(Series {
+            times: Some(st.times().to_vec()),
+            steps: (0..st.len())
+                .map(|s| read_step(group, Some(st), s))
+                .collect::<Result<Vec<_>>>()?,
+        }),
+    }
+}
+
+/// Reads the StructuredGrid of a file (`/VTKHDF`).
+pub fn read_file(file: &File) -> Result<Series<StructuredGrid>> {
+    read(&file.group(ROOT).map_err(|e| array::at(ROOT, e))?)
+}
+
+/// Writes a StructuredGrid (static or over time) into `group`, which exists
+/// and carries no `Type` yet. Over time, every step must have the first
+/// step's point counts and arrays (names, types, components).
+pub fn write(
+    group: &GroupWriter,
+    data: &Series<StructuredGrid>,
+    opts: &StoreOptions,
+) -> Result<()> {
+    let first = data
+        .steps
+        .first()
+        .ok_or_else(|| Error::wrong_use("a StructuredGrid needs at least one step"))?;
+    first.check()?;
+    let p = first.point_dims();
+    set_type(group, DataType::StructuredGrid, 7)?;
+    write_dimensions(group, p)?;
+    let Some(times) = &data.times else {
+        if data.steps.len() != 1 {
+            return Err(Error::wrong_use(format!(
+                "static StructuredGrid needs exactly one step, {} given",
+                data.steps.len()
+            )));
+        }
+        array::write_values(
+            group,
+            "Points",
+            &first.points.values,
+            &points_shape(p),
+            opts,
+            false,
+        )?;
+        write_structured_static(group, &first.point_data, p, false, opts)?;
+        write_structured_static(group, &first.cell_data, p, true, opts)?;
+        return write_field_static(group, &first.field_data, opts);
+    };
+    if times.len() != data.steps.len() {
+        return Err(Error::wrong_use(format!(
+            "temporal StructuredGrid: {} times for {} steps",
+            times.len(),
+            data.steps.len()
+        )));
+    }
+    let mut sw = StepsWriter::create(group, p, opts)?;
+    let mut points = Appender::default();
+    let mut offsets = OffsetsWriter::default();
+    for (s, (t, g)) in times.iter().zip(&data.steps).enumerate() {
+        g.check()?;
+        if g.point_dims() != p {
+            return Err(Error::wrong_use(format!(
+                "step {s}: structured grid of {:?} points (z, y, x), the first step has {p:?}",
+                g.point_dims()
+            )));
+        }
+        if g.points.values.type_name() != first.points.values.type_name() {
+            return Err(Error::wrong_use(format!(
+                "step {s}: points are {}, the first step's {}",
+                g.points.values.type_name(),
+                first.points.values.type_name()
+            )));
+        }
+        let off = points.push(
+            group,
+            "Points",
+            &g.points.values,
+            &points_shape(p),
+            1,
+            sw.opts(),
+            true,
+        )?;
+        offsets.push(sw.steps_group(), "PointOffsets", &[off as i64])?;
+        sw.push_arrays(&g.point_data, &g.cell_data, &g.field_data)?;
+        sw.finish_step(*t)?;
+    }
+    Ok(())
+}
+
+/// Writes a StructuredGrid file: `/VTKHDF` created on `file`'s root.
+pub fn write_file(
+    file: &FileWriter,
+    data: &Series<StructuredGrid>,
+    opts: &StoreOptions,
+) -> Result<()> {
+    let root = file.root().create_group_tracked("VTKHDF")?;
+    write(&root, data, opts)
+}
