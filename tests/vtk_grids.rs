@@ -816,6 +816,51 @@ fn bad_input_is_an_error() {
     w.close().unwrap();
     let e = rectilinear::read_file(&File::open(&path).unwrap()).unwrap_err();
     assert!(e.to_string().contains("/VTKHDF/PointData/p"), "{e}");
+    // Malformed temporal images: each gives an error naming the object.
+    let cases: [(&str, &str); 3] = [
+        ("nsteps", "/VTKHDF/Steps/Values has 2 entries, NSteps is 5"),
+        ("offset", "/VTKHDF/PointData/p: step 1 is at time index 7"),
+        ("extent", "WholeExtent"),
+    ];
+    for (case, want) in cases {
+        let path = dir.join(format!("{case}.vtkhdf"));
+        let w = FileWriter::create(&path).unwrap();
+        let root = w.root().create_group_tracked("VTKHDF").unwrap();
+        root.set_attr("Version", &[2i64, 0]).unwrap();
+        root.set_attr_str("Type", "ImageData").unwrap();
+        if case == "extent" {
+            root.set_attr("WholeExtent", &[0.5f64, 1.0, 0.0, 0.0, 0.0, 0.0])
+                .unwrap();
+        } else {
+            root.set_attr("WholeExtent", &[0i32, 2, 0, 0, 0, 0])
+                .unwrap();
+        }
+        root.set_attr("Direction", &image::IDENTITY).unwrap();
+        let pd = root.create_group("PointData").unwrap();
+        pd.new_dataset::<f32>("p", &[2, 3])
+            .create()
+            .unwrap()
+            .write(&[0f32; 6])
+            .unwrap();
+        let st = root.create_group("Steps").unwrap();
+        st.set_attr("NSteps", &[if case == "nsteps" { 5i64 } else { 2 }])
+            .unwrap();
+        st.new_dataset::<f64>("Values", &[2])
+            .create()
+            .unwrap()
+            .write(&[0.0, 1.0])
+            .unwrap();
+        st.create_group("PointDataOffsets")
+            .unwrap()
+            .new_dataset::<i64>("p", &[2])
+            .create()
+            .unwrap()
+            .write(&[0i64, 7])
+            .unwrap();
+        w.close().unwrap();
+        let e = image::read_file(&File::open(&path).unwrap()).unwrap_err();
+        assert!(e.to_string().contains(want), "{case}: {e}");
+    }
     // Too few coordinates.
     let f = vtkhdf::File::open(corpus().join("vtkhdf/vtk/image3d.vtkhdf")).unwrap();
     assert!(

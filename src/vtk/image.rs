@@ -903,8 +903,13 @@ impl ImageReader {
 
     /// The whole data of step `step`: geometry and every array.
     pub fn read_step(&self, step: usize) -> Result<ImageData> {
-        let mut r = self.clone();
-        r.select_step(step)?;
+        if step >= self.n_steps() {
+            return Err(Error::wrong_use(format!(
+                "step {step} is out of range: {} has {} steps",
+                self.group.path(),
+                self.n_steps()
+            )));
+        }
         let mut image = self.image.clone();
         let st = self.steps.as_ref();
         image.point_data =
