@@ -538,12 +538,15 @@ impl Located {
             Some(r) => read_values_rows(&self.ds, r, 1)?,
             None => read_values(&self.ds)?,
         };
-        let n: u64 = self.tuples.iter().product::<u64>() * self.components as u64;
-        if values.len() as u64 != n {
+        let n = self
+            .tuples
+            .iter()
+            .try_fold(self.components as u64, |a, &b| a.checked_mul(b));
+        if n != Some(values.len() as u64) {
             return Err(Error::malformed(
                 0,
                 format!(
-                    "{}: {} values read, {n} expected",
+                    "{}: {} values read, {n:?} expected",
                     self.ds.path(),
                     values.len()
                 ),
@@ -900,8 +903,13 @@ impl ImageReader {
 
     /// The whole data of step `step`: geometry and every array.
     pub fn read_step(&self, step: usize) -> Result<ImageData> {
-        let mut r = self.clone();
-        r.select_step(step)?;
+        if step >= self.n_steps() {
+            return Err(Error::wrong_use(format!(
+                "step {step} is out of range: {} has {} steps",
+                self.group.path(),
+                self.n_steps()
+            )));
+        }
         let mut image = self.image.clone();
         let st = self.steps.as_ref();
         image.point_data =
@@ -1438,7 +1446,10 @@ impl TimeArrays {
 }
 
 /// Field arrays over time: rows appended to `FieldData/<name>`, with
-/// `Steps/FieldDataOffsets/<name>` and `Steps/FieldDataSizes/<name>`.
+/// `Steps/FieldDataOffsets/<name>` and `Steps/FieldDataSizes/<name>`. The
+/// first step names the arrays; a later step may lack some (their size is
+/// then `[0, 0]`: absent for this crate's reader, while VTK 9.7.2 keeps
+/// showing the array of the step it read before).
 #[derive(Debug, Default)]
 struct TimeFields {
     entries: Vec<(String, usize, Appender, OffsetsWriter, OffsetsWriter)>,
@@ -1481,13 +1492,11 @@ impl TimeFields {
                 root.create_group("FieldData")?;
             }
         }
-        let mut given: Vec<&str> = arrays.iter().map(|a| a.name.as_str()).collect();
-        let mut known: Vec<&str> = self.entries.iter().map(|e| e.0.as_str()).collect();
-        given.sort_unstable();
-        known.sort_unstable();
-        if given != known {
+        let known: Vec<&str> = self.entries.iter().map(|e| e.0.as_str()).collect();
+        if let Some(a) = arrays.iter().find(|a| !known.contains(&a.name.as_str())) {
             return Err(Error::wrong_use(format!(
-                "step {step}: field arrays {given:?} differ from the first step's {known:?}"
+                "step {step}: field array {:?} is not among the first step's {known:?}",
+                a.name
             )));
         }
         if self.entries.is_empty() {
@@ -1497,10 +1506,12 @@ impl TimeFields {
         let offs = steps.create_group("FieldDataOffsets")?;
         let sizes = steps.create_group("FieldDataSizes")?;
         for (name, comps, data, off_w, size_w) in &mut self.entries {
-            let a = arrays
-                .iter()
-                .find(|a| &a.name == name)
-                .ok_or_else(|| Error::wrong_use("array vanished"))?;
+            let Some(a) = arrays.iter().find(|a| &a.name == name) else {
+                // Absent at this step: FieldDataSizes [0, 0].
+                off_w.push(&offs, name, &[data.last_offset as i64])?;
+                size_w.push(&sizes, name, &[0, 0])?;
+                continue;
+            };
             if a.components != *comps {
                 return Err(Error::wrong_use(format!(
                     "step {step}: field array {name:?} has {} components, the first step's {comps}",
