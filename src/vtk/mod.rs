@@ -21,6 +21,7 @@ pub mod image;
 pub mod polydata;
 pub mod rectilinear;
 pub mod structured;
+pub mod summary;
 pub mod table;
 pub mod temporal;
 pub mod unstructured;
