@@ -46,8 +46,8 @@ use std::time::Instant;
 use vtkhdf::hl::write::CreateOptions;
 use vtkhdf::io::{ReadAt, WriteAt};
 use vtkhdf::vtk::array::{Array, StoreOptions, Values};
-use vtkhdf::vtk::unstructured::{write_unstructured, UnstructuredGrid};
 use vtkhdf::vtk::image::{ImageData, ImageWriter};
+use vtkhdf::vtk::unstructured::{write_unstructured, UnstructuredGrid};
 use vtkhdf::FileWriter;
 
 const MIB: f64 = 1024.0 * 1024.0;

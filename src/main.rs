@@ -10,10 +10,14 @@ vtkhdf: inspect HDF5 and VTKHDF files (pure Rust, no libhdf5)
 usage:
   vtkhdf ls FILE            list every object (like h5ls -r): path, kind, dtype, shape
   vtkhdf dump --json FILE   print the canonical JSON dump, one object per line
-  vtkhdf demo DIR           write a sample VTKHDF file of each supported type into DIR
-                            (a wavelet image written slice by slice, a mixed-cell
-                            unstructured grid) and verify each by reading it back
-  vtkhdf info FILE          VTKHDF summary: type, version, extents or counts, arrays with ranges
+  vtkhdf demo DIR           write a sample VTKHDF file of each kind into DIR (a wavelet
+                            image written slice by slice, an AMR hierarchy, a mixed-cell
+                            unstructured grid, a temporal polydata, a composite) and
+                            verify each by reading it back
+  vtkhdf info FILE          VTKHDF summary: type, version, extents or counts, steps,
+                            parts, blocks, arrays with types and ranges
+  vtkhdf convert IN OUT [--deflate N] [--shuffle] [--chunk-size ROWS]
+                            rewrite a VTKHDF file through the data model
   vtkhdf validate FILE [--json]
                             check FILE against the VTKHDF specification and what VTK's
                             reader accepts; exit 0 when it passes (warnings allowed),
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         ["dump", "--json", file] | ["dump", file, "--json"] => dump(file),
         ["repack", rest @ ..] => repack(rest),
         ["info", file] => info(file),
+        ["convert", rest @ ..] => convert(rest),
         ["validate", file] => return validate(file, false),
         ["validate", "--json", file] | ["validate", file, "--json"] => return validate(file, true),
         ["demo", dir] => demo(dir),
@@ -251,66 +256,71 @@ fn repack(args: &[&str]) -> Result<(), String> {
 fn info(path: &str) -> Result<(), String> {
     let file = open(path)?;
     let err = |e: vtkhdf::Error| format!("{path}: {e}");
-    let (root, header) = vtkhdf::vtk::read_header(&file).map_err(err)?;
-    println!(
-        "{path}: VTKHDF {} version {}.{}",
-        header.data_type.name(),
-        header.version.0,
-        header.version.1
-    );
-    for name in ["WholeExtent", "Origin", "Spacing", "Direction"] {
-        if let Ok(a) = root.attr(name) {
-            if let Ok(v) = a.read::<f64>() {
-                println!("  {name}: {v:?}");
+    let (_, header) = vtkhdf::vtk::read_header(&file).map_err(err)?;
+    let data = vtkhdf::vtk::data::read_file(&file).map_err(err)?;
+    print!("{path}: {}", vtkhdf::vtk::summary::summary(&header, &data));
+    Ok(())
+}
+
+/// `vtkhdf convert IN OUT [--deflate N] [--shuffle] [--chunk-size ROWS]`:
+/// reads IN into the data model and writes it to OUT. OUT is written under
+/// a temporary name and renamed when complete, so a failed conversion
+/// leaves no partial file.
+fn convert(args: &[&str]) -> Result<(), String> {
+    let mut paths = Vec::new();
+    let mut opts = vtkhdf::vtk::array::StoreOptions::default();
+    let mut it = args.iter();
+    while let Some(&a) = it.next() {
+        match a {
+            "--deflate" => {
+                let v = it.next().ok_or("--deflate needs a level 1-9")?;
+                let level: u32 = v
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=9).contains(l))
+                    .ok_or_else(|| format!("--deflate: expected a level 1-9, found {v:?}"))?;
+                opts.deflate = Some(level);
             }
+            "--shuffle" => opts.shuffle = true,
+            "--chunk-size" => {
+                let v = it.next().ok_or("--chunk-size needs a number of rows")?;
+                let rows: u64 = v
+                    .parse()
+                    .ok()
+                    .filter(|&r| r > 0)
+                    .ok_or_else(|| format!("--chunk-size: expected rows > 0, found {v:?}"))?;
+                opts.chunk_rows = Some(rows);
+            }
+            s if s.starts_with("--") => return Err(format!("convert: unknown option {s}")),
+            p => paths.push(p),
         }
     }
-    for name in ["NumberOfPoints", "NumberOfCells", "NumberOfConnectivityIds"] {
-        if let Ok(d) = root.dataset(name) {
-            if let Ok(v) = d.read::<i64>() {
-                let total: i64 = v.iter().sum();
-                println!("  {name}: {total} ({} part(s))", v.len());
-            }
-        }
+    let [input, output] = paths.as_slice() else {
+        return Err("convert: expected IN and OUT".into());
+    };
+    if opts.shuffle && opts.deflate.is_none() {
+        return Err("convert: --shuffle needs --deflate".into());
     }
-    if let Ok(steps) = root.group("Steps") {
-        if let Ok(a) = steps.attr("NSteps") {
-            if let Ok(n) = a.read::<i64>() {
-                println!("  Steps: {}", n.first().copied().unwrap_or(0));
-            }
-        }
+    let file = open(input)?;
+    let data = vtkhdf::vtk::data::read_file(&file).map_err(|e| format!("{input}: {e}"))?;
+    let out = std::path::Path::new(output);
+    let tmp = out.with_file_name(format!(
+        ".{}.part",
+        out.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let write = || -> vtkhdf::Result<()> {
+        let w = vtkhdf::FileWriter::create(&tmp)?;
+        vtkhdf::vtk::data::write_file(&w, &data, &opts)?;
+        w.close()
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("{output}: {e}"));
     }
-    for group in ["PointData", "CellData", "FieldData"] {
-        let Ok(g) = root.group(group) else { continue };
-        let Ok(links) = g.links() else { continue };
-        if links.is_empty() {
-            continue;
-        }
-        println!("  {group}:");
-        for l in links {
-            match g.dataset(&l.name) {
-                Ok(d) => {
-                    let range = d
-                        .read::<f64>()
-                        .ok()
-                        .filter(|v| !v.is_empty())
-                        .map(|v| {
-                            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-                            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                            format!(" range [{lo}, {hi}]")
-                        })
-                        .unwrap_or_default();
-                    println!(
-                        "    {} {} {}{range}",
-                        l.name,
-                        dtype_name(d.dtype()),
-                        shape_text(d.shape_opt())
-                    );
-                }
-                Err(_) => println!("    {} (not a dataset)", l.name),
-            }
-        }
-    }
+    std::fs::rename(&tmp, out).map_err(|e| format!("{output}: {e}"))?;
+    println!("{output}: {} written from {input}", data.data_type().name());
     Ok(())
 }
 

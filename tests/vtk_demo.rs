@@ -135,7 +135,11 @@ fn demo_files_verify_and_open_in_vtk() {
                 let d = &step["data"];
                 assert_eq!(d["n_points"], 24 * 24, "{d}");
                 assert_eq!(d["polys"]["cells"], 23 * 23, "{d}");
-                assert_eq!(d["field_data"]["Step"]["values"], serde_json::json!([k]), "{d}");
+                assert_eq!(
+                    d["field_data"]["Step"]["values"],
+                    serde_json::json!([k]),
+                    "{d}"
+                );
             }
 
             let c = vtk_dump(&py, &files[4].path);

@@ -530,7 +530,10 @@ fn static_partitions_all_types_vtk_view() {
         // variable-length ASCII in the file.)
         let f = File::open(temp_path("static_parts.vtkhdf")).unwrap();
         let note = f.dataset("/VTKHDF/FieldData/Note").unwrap();
-        assert_eq!(note.read_strings().unwrap(), ["written by vtkhdf", "second"]);
+        assert_eq!(
+            note.read_strings().unwrap(),
+            ["written by vtkhdf", "second"]
+        );
     }
 }
 

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind, Result};
 use crate::hl::write::FileWriter;
 use crate::hl::File;
-use crate::vtk::array::{Array, StoreOptions, Values};
-use crate::vtk::image::{read_cell_array, read_image, read_point_array, ImageData, ImageWriter};
 use crate::vtk::amr::{self, AmrBlock, AmrWriter};
+use crate::vtk::array::{Array, StoreOptions, Values};
 use crate::vtk::composite::{Block, Composite, CompositeKind, Node};
 use crate::vtk::data::{self, Data};
+use crate::vtk::image::{read_cell_array, read_image, read_point_array, ImageData, ImageWriter};
 use crate::vtk::polydata::{self, Cells, PolyData, PolyDataStepWriter};
 use crate::vtk::unstructured::{
     points_array, read_unstructured, write_unstructured, UnstructuredGrid,
