@@ -80,25 +80,49 @@ fn repack_then_dump_gives_the_same_values() {
     let _ = std::fs::remove_file(out_path);
 }
 
+fn sample_image(path: &std::path::Path) -> vtkhdf::vtk::image::ImageData {
+    use vtkhdf::vtk::array::{Array, StoreOptions, Values};
+    use vtkhdf::vtk::image::ImageData;
+    let mut im = ImageData::new([3, 2, 2], [1.0, 2.0, 3.0], [0.5, 0.5, 0.5]);
+    im.point_data = vec![Array::new(
+        "T",
+        1,
+        Values::F32((0..12).map(|v| v as f32).collect()),
+    )];
+    im.cell_data = vec![Array::new("C", 2, Values::I16(vec![-4, 4, 7, 9]))];
+    let f = vtkhdf::FileWriter::create(path).unwrap();
+    vtkhdf::vtk::image::write_file(
+        &f,
+        &vtkhdf::vtk::Series::single(im.clone()),
+        &StoreOptions::default(),
+    )
+    .unwrap();
+    f.close().unwrap();
+    im
+}
+
 #[test]
 fn info_summarises_vtkhdf_and_refuses_plain_hdf5() {
     let dir = std::env::temp_dir().join(format!("vtkhdf-cli-info-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("image.vtkhdf");
-    {
-        let f = vtkhdf::FileWriter::create(&path).unwrap();
-        let root = vtkhdf::vtk::create_root(&f, vtkhdf::vtk::DataType::ImageData, (2, 2)).unwrap();
-        root.set_attr("WholeExtent", &[0i64, 1, 0, 1, 0, 0])
-            .unwrap();
-        f.close().unwrap();
-    }
+    sample_image(&path);
     let out = bin().arg("info").arg(&path).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ImageData version 2.2"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "VTKHDF ImageData version 2.0",
+        "WholeExtent: [0, 2, 0, 1, 0, 1]",
+        "Origin: [1.0, 2.0, 3.0]",
+        "T float32 x1 12 tuples range [0, 11]",
+        "C int16 x2 2 tuples range [-4, 9]",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
     let out = bin()
         .arg("info")
         .arg(golden("layouts_v200.h5"))
@@ -106,6 +130,60 @@ fn info_summarises_vtkhdf_and_refuses_plain_hdf5() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a VTKHDF file"));
+}
+
+#[test]
+fn convert_rewrites_through_the_model_and_leaves_nothing_on_failure() {
+    let dir = std::env::temp_dir().join(format!("vtkhdf-cli-convert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("image.vtkhdf");
+    let want = sample_image(&src);
+    let dst = dir.join("copy.vtkhdf");
+    let out = bin()
+        .args(["convert"])
+        .arg(&src)
+        .arg(&dst)
+        .args(["--deflate", "6", "--shuffle", "--chunk-size", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let f = vtkhdf::File::open(&dst).unwrap();
+    let got = vtkhdf::vtk::image::read_file(&f).unwrap();
+    assert_eq!(got.steps, vec![want]);
+    let t = f.dataset("/VTKHDF/PointData/T").unwrap();
+    assert_eq!(t.chunks(), Some(vec![1, 2, 3]));
+    assert_eq!(t.filters().len(), 2, "shuffle + deflate");
+
+    // A bad option or an unreadable input: an error, no output file.
+    let bad = dir.join("bad.vtkhdf");
+    for args in [
+        vec![
+            src.display().to_string(),
+            bad.display().to_string(),
+            "--deflate".into(),
+            "12".into(),
+        ],
+        vec![
+            golden("layouts_v200.h5").display().to_string(),
+            bad.display().to_string(),
+        ],
+        vec![src.display().to_string()],
+    ] {
+        let out = bin().arg("convert").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+        assert!(!bad.exists(), "{args:?} left {}", bad.display());
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
