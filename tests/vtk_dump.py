@@ -83,6 +83,7 @@ def dataset(d):
         pass
     if d.IsA("vtkImageData"):
         out["extent"] = list(d.GetExtent())
+        out["origin"] = list(d.GetOrigin())
         out["spacing"] = list(d.GetSpacing())
         m = d.GetDirectionMatrix()
         out["direction"] = [m.GetElement(i, j) for i in range(3) for j in range(3)]
