@@ -176,7 +176,9 @@ pub(crate) fn encode(input: &[u8], level: u8) -> Result<Vec<u8>> {
             .saturating_add(input.len() >> 14)
             .saturating_add(input.len() >> 25)
             .saturating_add(64);
-        let mut output = Vec::with_capacity(bound);
+        let mut output = super::buffers::take_shared();
+        output.clear();
+        output.reserve_exact(bound);
         let result = loop {
             let consumed = usize::try_from(deflater.total_in()).unwrap_or(usize::MAX);
             let rest = input.get(consumed..).unwrap_or(&[]);

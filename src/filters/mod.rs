@@ -314,6 +314,14 @@ fn encode_step(step: &FilterStep, data: Vec<u8>, element_size: usize) -> Result<
     })
 }
 
+/// Hands back a buffer that [`encode_chunk`] or [`encode_chunk_slice`]
+/// returned, once it has been written out. Later encodes on any thread
+/// reuse its memory rather than fresh pages from the operating system.
+/// Optional; without `std` the buffer is dropped.
+pub fn recycle_encoded(buffer: Vec<u8>) {
+    buffers::give_shared(buffer);
+}
+
 /// Hands back a buffer that [`decode_chunk`] returned, once its contents
 /// have been copied out. Later decodes on the same thread reuse its memory
 /// rather than fresh pages from the operating system, which matters when

@@ -445,13 +445,14 @@ impl State {
                     end += 1;
                 }
                 let encoded = encode_all(&steps, &chunks[start..end], esize)?;
-                for bytes in &encoded {
-                    let address = self.append(bytes)?;
+                for bytes in encoded {
+                    let address = self.append(&bytes)?;
                     locs.push(ChunkLoc {
                         address,
                         size: bytes.len() as u64,
                         filter_mask: 0,
                     });
+                    filters::recycle_encoded(bytes);
                 }
                 start = end;
             }
