@@ -17,6 +17,7 @@ use crate::format::{Sizes, UNDEFINED};
 use crate::io::WriteAt;
 use crate::read::selection::{for_each_run, Hyperslab};
 use model::{ChunkLoc, DatasetNode, Model, NodeId, NodeKind, PendingChunk, Storage};
+use std::collections::BTreeMap;
 
 /// The state of a file open for writing.
 pub struct State {
@@ -434,28 +435,7 @@ impl State {
                 });
             }
         } else {
-            // Filtered in batches, so that the filtered copies held at once
-            // stay bounded whatever the size of the write.
-            let mut start = 0;
-            while start < chunks.len() {
-                let mut end = start;
-                let mut raw = 0usize;
-                while end < chunks.len() && (end == start || raw < ENCODE_BATCH_BYTES) {
-                    raw += chunks[end].1.bytes().len();
-                    end += 1;
-                }
-                let encoded = encode_all(&steps, &chunks[start..end], esize)?;
-                for bytes in encoded {
-                    let address = self.append(&bytes)?;
-                    locs.push(ChunkLoc {
-                        address,
-                        size: bytes.len() as u64,
-                        filter_mask: 0,
-                    });
-                    filters::recycle_encoded(bytes);
-                }
-                start = end;
-            }
+            locs = self.encode_and_append(&steps, &chunks, esize)?;
         }
         if let Storage::Chunked {
             chunks: stored,
@@ -474,6 +454,106 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// Filters `chunks` and appends them in order, batch by batch, so that
+    /// the filtered copies held at once stay bounded whatever the size of
+    /// the write.
+    fn append_batched(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        let mut locs = Vec::with_capacity(chunks.len());
+        let mut start = 0;
+        while start < chunks.len() {
+            let mut end = start;
+            let mut raw = 0usize;
+            while end < chunks.len() && (end == start || raw < ENCODE_BATCH_BYTES) {
+                raw += chunks[end].1.bytes().len();
+                end += 1;
+            }
+            for bytes in encode_all(steps, &chunks[start..end], esize)? {
+                locs.push(self.append_chunk(bytes)?);
+            }
+            start = end;
+        }
+        Ok(locs)
+    }
+
+    /// Appends one filtered chunk and hands its buffer back for reuse.
+    fn append_chunk(&mut self, bytes: Vec<u8>) -> Result<ChunkLoc> {
+        let address = self.append(&bytes)?;
+        let loc = ChunkLoc {
+            address,
+            size: bytes.len() as u64,
+            filter_mask: 0,
+        };
+        filters::recycle_encoded(bytes);
+        Ok(loc)
+    }
+
+    /// Filters `chunks` on the thread pool and appends each one, in order,
+    /// as soon as it and those before it are done: the writes overlap the
+    /// filtering and at most a window of filtered chunks is held.
+    #[cfg(feature = "parallel")]
+    fn encode_and_append(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        // On a pool thread, waiting for results could starve the pool.
+        if chunks.len() <= 1 || rayon::current_thread_index().is_some() {
+            return self.append_batched(steps, chunks, esize);
+        }
+        let window = 4 * rayon::current_num_threads().max(1);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Vec<u8>>)>();
+        rayon::in_place_scope(|scope| {
+            let spawn = |i: usize| {
+                let tx = tx.clone();
+                let data = chunks[i].1.bytes();
+                scope.spawn(move |_| {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        filters::encode_chunk_slice(steps, data, esize)
+                    }))
+                    .unwrap_or_else(|_| Err(Error::wrong_use("a filter panicked")));
+                    let _ = tx.send((i, r));
+                });
+            };
+            let mut next = 0;
+            while next < chunks.len().min(window) {
+                spawn(next);
+                next += 1;
+            }
+            let mut locs = Vec::with_capacity(chunks.len());
+            let mut done: BTreeMap<usize, Result<Vec<u8>>> = BTreeMap::new();
+            while locs.len() < chunks.len() {
+                let (i, r) = rx
+                    .recv()
+                    .map_err(|_| Error::wrong_use("chunk filtering stopped (internal error)"))?;
+                done.insert(i, r);
+                while let Some(r) = done.remove(&locs.len()) {
+                    locs.push(self.append_chunk(r?)?);
+                    if next < chunks.len() {
+                        spawn(next);
+                        next += 1;
+                    }
+                }
+            }
+            Ok(locs)
+        })
+    }
+
+    #[cfg(not(feature = "parallel"))]
+    fn encode_and_append(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        self.append_batched(steps, chunks, esize)
     }
 
     /// Bounds the memory held by partly written chunks: past
