@@ -800,3 +800,90 @@ fn encode_all(
         .map(|(_, c)| filters::encode_chunk_slice(steps, c.bytes(), esize))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::hl::write::FileWriter;
+    use crate::read::selection::Hyperslab;
+
+    /// Writes `writes` (start, count) of a (rows, cols) i64 dataset with
+    /// chunks `chunks` and the given filters, then checks every element
+    /// against the same writes applied to a plain array.
+    fn check(
+        rows: u64,
+        cols: u64,
+        chunks: [u64; 2],
+        filtered: bool,
+        writes: &[([u64; 2], [u64; 2])],
+    ) {
+        let file = FileWriter::in_memory().unwrap();
+        let mut b = file
+            .root()
+            .new_dataset::<i64>("d", &[rows, cols])
+            .chunks(&chunks);
+        if filtered {
+            b = b.shuffle().deflate(4);
+        }
+        let ds = b.create().unwrap();
+        let mut want = vec![0i64; (rows * cols) as usize];
+        for (w, (start, count)) in writes.iter().enumerate() {
+            let mut data = Vec::new();
+            for r in 0..count[0] {
+                for c in 0..count[1] {
+                    let v =
+                        (w as i64 + 1) * 1_000_000 + ((start[0] + r) * cols + start[1] + c) as i64;
+                    want[((start[0] + r) * cols + start[1] + c) as usize] = v;
+                    data.push(v);
+                }
+            }
+            ds.write_slice(&Hyperslab::new(start, count, &[1, 1]), &data)
+                .unwrap();
+        }
+        let bytes = file.into_bytes().unwrap();
+        let back = crate::File::from_bytes(bytes).unwrap();
+        let got: Vec<i64> = back.dataset("/d").unwrap().read().unwrap();
+        assert_eq!(
+            got, want,
+            "chunks {chunks:?}, filtered {filtered}, writes {writes:?}"
+        );
+    }
+
+    #[test]
+    fn whole_and_partial_chunk_writes() {
+        for filtered in [false, true] {
+            // Whole rows: every chunk but the last is taken from the data.
+            check(1000, 3, [64, 3], filtered, &[([0, 0], [1000, 3])]);
+            // Chunks narrower than the selection: not one run, buffered.
+            check(40, 12, [8, 4], filtered, &[([0, 0], [40, 12])]);
+            // Single-row chunks across full rows: one run each.
+            check(
+                20,
+                7,
+                [1, 7],
+                filtered,
+                &[([3, 0], [10, 7]), ([0, 0], [20, 7])],
+            );
+            // Partial writes, then a whole-chunk overwrite of a pending chunk.
+            check(
+                64,
+                4,
+                [16, 4],
+                filtered,
+                &[
+                    ([0, 0], [5, 4]),
+                    ([0, 0], [32, 4]),
+                    ([40, 1], [20, 2]),
+                    ([32, 0], [32, 4]),
+                ],
+            );
+            // A stored chunk partly rewritten later (read back, merged).
+            check(
+                32,
+                2,
+                [8, 2],
+                filtered,
+                &[([0, 0], [32, 2]), ([3, 1], [9, 1])],
+            );
+        }
+    }
+}
