@@ -71,7 +71,12 @@ impl State {
             auto_commit: None,
             last_commit: std::time::Instant::now(),
         };
-        s.target.set_len(0)?;
+        // Only a target that holds bytes is cut: on Linux ext4, truncating
+        // a file to 0 (even an empty one) makes its close start writing
+        // back everything written since, which costs the writer time.
+        if s.target.len()? != 0 {
+            s.target.set_len(0)?;
+        }
         s.commit()?;
         Ok(s)
     }
