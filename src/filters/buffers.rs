@@ -64,6 +64,51 @@ pub(crate) fn give(buffer: Vec<u8>) {
     });
 }
 
+/// Buffers kept in the pool shared between threads.
+#[cfg(feature = "std")]
+const SHARED_POOL_SIZE: usize = 8;
+
+/// Buffers that cross threads: a chunk filtered on one thread is written
+/// and handed back on another.
+#[cfg(feature = "std")]
+static SHARED: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// A buffer from the shared pool (the last one handed back), or a new one.
+/// Its length and contents are left over from its previous use.
+#[cfg(feature = "std")]
+pub(crate) fn take_shared() -> Vec<u8> {
+    SHARED
+        .lock()
+        .ok()
+        .and_then(|mut pool| pool.pop())
+        .unwrap_or_default()
+}
+
+/// Keeps `buffer` in the shared pool if it is worth it and there is room.
+#[cfg(feature = "std")]
+pub(crate) fn give_shared(buffer: Vec<u8>) {
+    if !(MIN_KEPT_BYTES..=MAX_KEPT_BYTES).contains(&buffer.capacity()) {
+        return;
+    }
+    if let Ok(mut pool) = SHARED.lock() {
+        if pool.len() < SHARED_POOL_SIZE {
+            pool.push(buffer);
+        }
+    }
+}
+
+/// A new empty buffer (no pool without `std`).
+#[cfg(not(feature = "std"))]
+pub(crate) fn take_shared() -> Vec<u8> {
+    Vec::new()
+}
+
+/// Drops `buffer` (no pool without `std`).
+#[cfg(not(feature = "std"))]
+pub(crate) fn give_shared(buffer: Vec<u8>) {
+    drop(buffer);
+}
+
 /// A new empty buffer (no pool without `std`).
 #[cfg(not(feature = "std"))]
 pub(crate) fn take() -> Vec<u8> {

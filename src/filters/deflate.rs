@@ -144,33 +144,67 @@ fn inflate(input: &[u8], initial: usize, max_bytes: usize) -> Result<Vec<u8>> {
 }
 
 /// Deflates `input` into a zlib stream at `level` (0-9).
+///
+/// One compressor per thread and level, reset between chunks: its state,
+/// window and hash tables are allocated once rather than per chunk.
 #[cfg(feature = "std")]
 pub(crate) fn encode(input: &[u8], level: u8) -> Result<Vec<u8>> {
     use flate2::{Compress, Compression, FlushCompress, Status};
+    use std::cell::RefCell;
 
-    let mut deflater = Compress::new(Compression::new(u32::from(level)), true);
-    // zlib's bound for one-shot compression: never needs to grow in practice.
-    let bound = input
-        .len()
-        .saturating_add(input.len() >> 12)
-        .saturating_add(input.len() >> 14)
-        .saturating_add(input.len() >> 25)
-        .saturating_add(64);
-    let mut output = Vec::with_capacity(bound);
-    loop {
-        let consumed = usize::try_from(deflater.total_in()).unwrap_or(usize::MAX);
-        let rest = input.get(consumed..).unwrap_or(&[]);
-        let status = deflater
-            .compress_vec(rest, &mut output, FlushCompress::Finish)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("deflate: compression failed ({e})")))?;
-        match status {
-            Status::StreamEnd => return Ok(output),
-            Status::Ok | Status::BufError => {
-                let extra = (output.capacity() / 2).max(MIN_GROWTH);
-                output.reserve(extra);
-            }
-        }
+    std::thread_local! {
+        static DEFLATER: RefCell<Option<(u8, Compress)>> = const { RefCell::new(None) };
     }
+
+    DEFLATER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let deflater = match &mut *slot {
+            Some((l, d)) if *l == level => {
+                d.reset();
+                d
+            }
+            other => {
+                let fresh = Compress::new(Compression::new(u32::from(level)), true);
+                &mut other.insert((level, fresh)).1
+            }
+        };
+        // zlib's bound for one-shot compression: never needs to grow in
+        // practice.
+        let bound = input
+            .len()
+            .saturating_add(input.len() >> 12)
+            .saturating_add(input.len() >> 14)
+            .saturating_add(input.len() >> 25)
+            .saturating_add(64);
+        let mut output = super::buffers::take_shared();
+        output.clear();
+        output.reserve_exact(bound);
+        let result = loop {
+            let consumed = usize::try_from(deflater.total_in()).unwrap_or(usize::MAX);
+            let rest = input.get(consumed..).unwrap_or(&[]);
+            let status = match deflater.compress_vec(rest, &mut output, FlushCompress::Finish) {
+                Ok(s) => s,
+                Err(e) => {
+                    break Err(Error::new(
+                        ErrorKind::Io,
+                        format!("deflate: compression failed ({e})"),
+                    ))
+                }
+            };
+            match status {
+                Status::StreamEnd => break Ok(output),
+                Status::Ok | Status::BufError => {
+                    let extra = (output.capacity() / 2).max(MIN_GROWTH);
+                    output.reserve(extra);
+                }
+            }
+        };
+        if result.is_err() {
+            // Do not reuse a compressor left in an unknown state.
+            *slot = None;
+        }
+        result
+    })
 }
 
 /// Deflates `input` into a zlib stream at `level` (0-9).

@@ -217,61 +217,109 @@ pub fn decode_chunk(
 /// applied (filter mask 0): where h5py's LZF would give up on a chunk that
 /// does not shrink and store it raw, this writes a literal-only LZF stream.
 pub fn encode_chunk(steps: &[FilterStep], data: Vec<u8>, element_size: usize) -> Result<Vec<u8>> {
+    check_encode_steps(steps)?;
+    let mut data = data;
+    for step in steps {
+        data = encode_step(step, data, element_size)?;
+    }
+    Ok(data)
+}
+
+/// Like [`encode_chunk`] on a borrowed chunk: the first filter reads
+/// `data` in place (no copy of the chunk is made unless the pipeline is
+/// empty or its first filter needs an owned buffer).
+pub fn encode_chunk_slice(
+    steps: &[FilterStep],
+    data: &[u8],
+    element_size: usize,
+) -> Result<Vec<u8>> {
+    check_encode_steps(steps)?;
+    let Some((first, rest)) = steps.split_first() else {
+        return Ok(data.to_vec());
+    };
+    let mut out = match first.filter_id() {
+        FilterId::Deflate => deflate::encode(data, deflate_level(first)?)?,
+        FilterId::Shuffle => {
+            shuffle::shuffle_slice(data, shuffle_element_size(first, element_size))
+        }
+        _ => encode_step(first, data.to_vec(), element_size)?,
+    };
+    for step in rest {
+        out = encode_step(step, out, element_size)?;
+    }
+    Ok(out)
+}
+
+fn check_encode_steps(steps: &[FilterStep]) -> Result<()> {
     if steps.len() > MAX_FILTERS {
         return Err(Error::wrong_use(format!(
             "filter pipeline: at most {MAX_FILTERS} filters, got {}",
             steps.len()
         )));
     }
-    let mut data = data;
-    for step in steps {
-        data = match step.filter_id() {
-            FilterId::Deflate => {
-                let level = step.client_data.first().copied().unwrap_or(6);
-                if level > 9 {
-                    return Err(Error::wrong_use(format!(
-                        "deflate: expected a level from 0 to 9, got {level}"
-                    )));
-                }
-                // `level <= 9` was checked just above.
-                let packed = deflate::encode(&data, level as u8)?;
-                buffers::give(data);
-                packed
-            }
-            FilterId::Shuffle => {
-                let size = shuffle_element_size(step, element_size);
-                shuffle::shuffle(data, size)
-            }
-            FilterId::Fletcher32 => fletcher32::append(data),
-            FilterId::Lzf => {
-                let packed = lzf::encode(&data);
-                buffers::give(data);
-                packed
-            }
-            FilterId::Lz4 => {
-                let block_bytes = step.client_data.first().copied().unwrap_or(0);
-                let packed = lz4::encode_hdf5(&data, block_bytes)?;
-                buffers::give(data);
-                packed
-            }
-            FilterId::Bitshuffle => {
-                let packed = bitshuffle::encode(&data, step.client_data, element_size)?;
-                buffers::give(data);
-                packed
-            }
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "{} (id {}): encoding is not implemented",
-                        other.name(),
-                        step.id
-                    ),
-                ))
-            }
-        };
+    Ok(())
+}
+
+/// The deflate level of a deflate step (6 when absent), checked to be 0-9.
+fn deflate_level(step: &FilterStep) -> Result<u8> {
+    let level = step.client_data.first().copied().unwrap_or(6);
+    if level > 9 {
+        return Err(Error::wrong_use(format!(
+            "deflate: expected a level from 0 to 9, got {level}"
+        )));
     }
-    Ok(data)
+    // `level <= 9` was checked just above.
+    Ok(level as u8)
+}
+
+/// Applies one filter forward, taking ownership of the input buffer.
+fn encode_step(step: &FilterStep, data: Vec<u8>, element_size: usize) -> Result<Vec<u8>> {
+    Ok(match step.filter_id() {
+        FilterId::Deflate => {
+            let packed = deflate::encode(&data, deflate_level(step)?)?;
+            buffers::give(data);
+            packed
+        }
+        FilterId::Shuffle => {
+            let size = shuffle_element_size(step, element_size);
+            shuffle::shuffle(data, size)
+        }
+        FilterId::Fletcher32 => fletcher32::append(data),
+        FilterId::Lzf => {
+            let packed = lzf::encode(&data);
+            buffers::give(data);
+            packed
+        }
+        FilterId::Lz4 => {
+            let block_bytes = step.client_data.first().copied().unwrap_or(0);
+            let packed = lz4::encode_hdf5(&data, block_bytes)?;
+            buffers::give(data);
+            packed
+        }
+        FilterId::Bitshuffle => {
+            let packed = bitshuffle::encode(&data, step.client_data, element_size)?;
+            buffers::give(data);
+            packed
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} (id {}): encoding is not implemented",
+                    other.name(),
+                    step.id
+                ),
+            ))
+        }
+    })
+}
+
+/// Hands back a buffer that [`encode_chunk`] or [`encode_chunk_slice`]
+/// returned, once it has been written out. Later encodes on any thread
+/// reuse its memory rather than fresh pages from the operating system.
+/// Optional; without `std` the buffer is dropped.
+pub fn recycle_encoded(buffer: Vec<u8>) {
+    buffers::give_shared(buffer);
 }
 
 /// Hands back a buffer that [`decode_chunk`] returned, once its contents

@@ -16,12 +16,30 @@ const BLOCK_ELEMENTS: usize = 64;
 
 /// Shuffles `data`, whose elements are `element_size` bytes each.
 pub(crate) fn shuffle(data: Vec<u8>, element_size: usize) -> Vec<u8> {
+    if element_size <= 1 || data.len() < element_size {
+        return data;
+    }
+    let out = transform(&data, element_size, Direction::Shuffle);
+    buffers::give(data);
+    out
+}
+
+/// Shuffles a borrowed chunk into a new (pooled) buffer.
+pub(crate) fn shuffle_slice(data: &[u8], element_size: usize) -> Vec<u8> {
+    if element_size <= 1 || data.len() < element_size {
+        return data.to_vec();
+    }
     transform(data, element_size, Direction::Shuffle)
 }
 
 /// Undoes [`shuffle`].
 pub(crate) fn unshuffle(data: Vec<u8>, element_size: usize) -> Vec<u8> {
-    transform(data, element_size, Direction::Unshuffle)
+    if element_size <= 1 || data.len() < element_size {
+        return data;
+    }
+    let out = transform(&data, element_size, Direction::Unshuffle);
+    buffers::give(data);
+    out
 }
 
 #[derive(Clone, Copy)]
@@ -32,12 +50,8 @@ enum Direction {
     Unshuffle,
 }
 
-/// Writes the transformed `data` into a pooled buffer and returns `data`'s
-/// buffer to the pool.
-fn transform(data: Vec<u8>, element_size: usize, direction: Direction) -> Vec<u8> {
-    if element_size <= 1 || data.len() < element_size {
-        return data;
-    }
+/// Writes the transformed `data` into a pooled buffer.
+fn transform(data: &[u8], element_size: usize, direction: Direction) -> Vec<u8> {
     let mut out = buffers::take();
     // Every byte is overwritten below: only growth needs filling.
     out.resize(data.len(), 0);
@@ -49,15 +63,95 @@ fn transform(data: Vec<u8>, element_size: usize, direction: Direction) -> Vec<u8
     match (element_size, direction) {
         (2, Direction::Unshuffle) => unshuffle_fixed::<2>(in_body, out_body, n_elements),
         (4, Direction::Unshuffle) => unshuffle_fixed::<4>(in_body, out_body, n_elements),
-        (8, Direction::Unshuffle) => unshuffle_fixed::<8>(in_body, out_body, n_elements),
+        (8, Direction::Unshuffle) => unshuffle8(in_body, out_body, n_elements),
         (2, Direction::Shuffle) => shuffle_fixed::<2>(in_body, out_body, n_elements),
         (4, Direction::Shuffle) => shuffle_fixed::<4>(in_body, out_body, n_elements),
-        (8, Direction::Shuffle) => shuffle_fixed::<8>(in_body, out_body, n_elements),
+        (8, Direction::Shuffle) => shuffle8(in_body, out_body, n_elements),
         (_, Direction::Unshuffle) => unshuffle_any(in_body, out_body, element_size, n_elements),
         (_, Direction::Shuffle) => shuffle_any(in_body, out_body, element_size, n_elements),
     }
-    buffers::give(data);
     out
+}
+
+/// Transposes the 8×8 byte matrix held in `w` (row `i` = word `i`, byte `j`
+/// of a word = column `j`, little-endian): afterwards word `j` holds byte
+/// `j` of every input word, in order.
+#[inline(always)]
+fn transpose8x8(w: &mut [u64; 8]) {
+    const M1: u64 = 0x00FF_00FF_00FF_00FF;
+    const M2: u64 = 0x0000_FFFF_0000_FFFF;
+    const M4: u64 = 0x0000_0000_FFFF_FFFF;
+    for i in [0, 2, 4, 6] {
+        let t = ((w[i] >> 8) ^ w[i + 1]) & M1;
+        w[i + 1] ^= t;
+        w[i] ^= t << 8;
+    }
+    for i in [0, 1, 4, 5] {
+        let t = ((w[i] >> 16) ^ w[i + 2]) & M2;
+        w[i + 2] ^= t;
+        w[i] ^= t << 16;
+    }
+    for i in [0, 1, 2, 3] {
+        let t = ((w[i] >> 32) ^ w[i + 4]) & M4;
+        w[i + 4] ^= t;
+        w[i] ^= t << 32;
+    }
+}
+
+/// Shuffle of 8-byte elements: 8 elements at a time as an 8×8 byte
+/// transpose in registers, 8 bytes stored per plane.
+fn shuffle8(elements: &[u8], out: &mut [u8], n_elements: usize) {
+    let groups = n_elements / 8;
+    let mut in_groups = elements.chunks_exact(64);
+    for (g, group) in (0..groups).zip(&mut in_groups) {
+        let mut w: [u64; 8] = core::array::from_fn(|i| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&group[8 * i..8 * i + 8]);
+            u64::from_le_bytes(b)
+        });
+        transpose8x8(&mut w);
+        for (plane, word) in w.iter().enumerate() {
+            let at = plane * n_elements + 8 * g;
+            if let Some(dst) = out.get_mut(at..at + 8) {
+                dst.copy_from_slice(&word.to_le_bytes());
+            }
+        }
+    }
+    for (i, element) in in_groups.remainder().chunks_exact(8).enumerate() {
+        let index = groups * 8 + i;
+        for (plane, &byte) in element.iter().enumerate() {
+            if let Some(dst) = out.get_mut(plane * n_elements + index) {
+                *dst = byte;
+            }
+        }
+    }
+}
+
+/// Unshuffle of 8-byte elements: 8 bytes from each plane, transposed.
+fn unshuffle8(planes: &[u8], out: &mut [u8], n_elements: usize) {
+    let groups = n_elements / 8;
+    let mut out_groups = out.chunks_exact_mut(64);
+    for (g, group) in (0..groups).zip(&mut out_groups) {
+        let mut w = [0u64; 8];
+        for (plane, word) in w.iter_mut().enumerate() {
+            let at = plane * n_elements + 8 * g;
+            if let Some(src) = planes.get(at..at + 8) {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(src);
+                *word = u64::from_le_bytes(b);
+            }
+        }
+        transpose8x8(&mut w);
+        for (dst, word) in group.chunks_exact_mut(8).zip(w) {
+            dst.copy_from_slice(&word.to_le_bytes());
+        }
+    }
+    for (i, element) in out_groups.into_remainder().chunks_exact_mut(8).enumerate() {
+        let index = groups * 8 + i;
+        for (plane, byte) in element.iter_mut().enumerate() {
+            *byte = planes.get(plane * n_elements + index).copied().unwrap_or(0);
+        }
+    }
 }
 
 /// Byte planes (`planes.len() == N * n_elements`) to interleaved elements.

@@ -17,6 +17,7 @@ use crate::format::{Sizes, UNDEFINED};
 use crate::io::WriteAt;
 use crate::read::selection::{for_each_run, Hyperslab};
 use model::{ChunkLoc, DatasetNode, Model, NodeId, NodeKind, PendingChunk, Storage};
+use std::collections::BTreeMap;
 
 /// The state of a file open for writing.
 pub struct State {
@@ -70,7 +71,12 @@ impl State {
             auto_commit: None,
             last_commit: std::time::Instant::now(),
         };
-        s.target.set_len(0)?;
+        // Only a target that holds bytes is cut: on Linux ext4, truncating
+        // a file to 0 (even an empty one) makes its close start writing
+        // back everything written since, which costs the writer time.
+        if s.target.len()? != 0 {
+            s.target.set_len(0)?;
+        }
         s.commit()?;
         Ok(s)
     }
@@ -245,6 +251,7 @@ impl State {
         let dims = d.dims.clone();
         let esize = u64::from(d.datatype.size);
         let rank = dims.len();
+        let chunk_bytes = element_count(&chunk_dims)? * esize;
         // Chunk grid range each dimension's selection touches.
         let mut lo = vec![0u64; rank];
         let mut hi = vec![0u64; rank];
@@ -253,39 +260,68 @@ impl State {
             lo[k] = sel.start[k] / chunk_dims[k];
             hi[k] = last / chunk_dims[k];
         }
+        // Chunks the selection covers whole, as one run of `data`, are
+        // stored straight from `data`; the others go through chunk buffers.
+        let dense = sel
+            .step
+            .iter()
+            .zip(&sel.count)
+            .all(|(&s, &c)| s == 1 || c == 1);
+        let mut sel_stride = vec![1u64; rank];
+        for k in (0..rank.saturating_sub(1)).rev() {
+            sel_stride[k] = sel_stride[k + 1] * sel.count[k + 1];
+        }
         let mut coords = lo.clone();
-        let mut complete = Vec::new();
+        let mut ready: Vec<(Vec<u64>, Ready<'_>)> = Vec::new();
         loop {
             let origin: Vec<u64> = coords
                 .iter()
                 .zip(&chunk_dims)
                 .map(|(c, cd)| c * cd)
                 .collect();
-            let mut chunk = self.take_pending(id, &coords)?;
-            let mut copied = 0u64;
-            for_each_run(sel, &origin, &chunk_dims, esize, |dst, src, len| {
-                let (dst, src, l) = (dst as usize, src as usize, len as usize);
-                chunk.data[dst..dst + l].copy_from_slice(&data[src..src + l]);
-                copied += len / esize;
-                Ok(())
-            })?;
-            if copied > 0 {
-                chunk.written += copied;
-                chunk.dirty = true;
-            }
-            let valid: u64 = (0..rank)
-                .map(|k| chunk_dims[k].min(dims[k].saturating_sub(origin[k])))
-                .product();
-            if chunk.written >= valid {
-                complete.push((coords.clone(), chunk));
-            } else if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage {
-                pending.insert(coords.clone(), chunk);
+            let whole = if dense {
+                whole_chunk_run(sel, &origin, &chunk_dims, &sel_stride)
+            } else {
+                None
+            };
+            if let Some(first) = whole {
+                // The whole chunk is replaced: a buffer held for it is stale.
+                if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage {
+                    pending.remove(&coords);
+                }
+                let at = (first * esize) as usize;
+                let bytes = data.get(at..at + chunk_bytes as usize).ok_or_else(|| {
+                    Error::wrong_use("selection outside the data (internal error)")
+                })?;
+                ready.push((coords.clone(), Ready::Borrowed(bytes)));
+            } else {
+                let mut chunk = self.take_pending(id, &coords)?;
+                let mut copied = 0u64;
+                for_each_run(sel, &origin, &chunk_dims, esize, |dst, src, len| {
+                    let (dst, src, l) = (dst as usize, src as usize, len as usize);
+                    chunk.data[dst..dst + l].copy_from_slice(&data[src..src + l]);
+                    copied += len / esize;
+                    Ok(())
+                })?;
+                if copied > 0 {
+                    chunk.written += copied;
+                    chunk.dirty = true;
+                }
+                let valid: u64 = (0..rank)
+                    .map(|k| chunk_dims[k].min(dims[k].saturating_sub(origin[k])))
+                    .product();
+                if chunk.written >= valid {
+                    ready.push((coords.clone(), Ready::Owned(chunk)));
+                } else if let Storage::Chunked { pending, .. } = &mut self.dataset_mut(id)?.storage
+                {
+                    pending.insert(coords.clone(), chunk);
+                }
             }
             // Next chunk (odometer, last dimension fastest).
             let mut k = rank;
             loop {
                 if k == 0 {
-                    self.store_chunks(id, complete, false)?;
+                    self.store_chunks(id, ready, false)?;
                     return self.spill_pending(id);
                 }
                 k -= 1;
@@ -374,7 +410,7 @@ impl State {
     fn store_chunks(
         &mut self,
         id: NodeId,
-        chunks: Vec<(Vec<u64>, PendingChunk)>,
+        chunks: Vec<(Vec<u64>, Ready<'_>)>,
         keep: bool,
     ) -> Result<()> {
         if chunks.is_empty() {
@@ -382,8 +418,8 @@ impl State {
         }
         let d = self.dataset(id)?;
         let esize = d.datatype.size as usize;
-        let steps: Vec<FilterStep> = d
-            .filters
+        let filters = d.filters.clone();
+        let steps: Vec<FilterStep> = filters
             .iter()
             .map(|f| FilterStep {
                 id: f.id,
@@ -391,15 +427,20 @@ impl State {
                 client_data: &f.client_data,
             })
             .collect();
-        let encoded = encode_all(&steps, &chunks, esize)?;
         let mut locs = Vec::with_capacity(chunks.len());
-        for bytes in &encoded {
-            let address = self.append(bytes)?;
-            locs.push(ChunkLoc {
-                address,
-                size: bytes.len() as u64,
-                filter_mask: 0,
-            });
+        if steps.is_empty() {
+            // Unfiltered: each chunk is written from where it is.
+            for (_, c) in &chunks {
+                let bytes = c.bytes();
+                let address = self.append(bytes)?;
+                locs.push(ChunkLoc {
+                    address,
+                    size: bytes.len() as u64,
+                    filter_mask: 0,
+                });
+            }
+        } else {
+            locs = self.encode_and_append(&steps, &chunks, esize)?;
         }
         if let Storage::Chunked {
             chunks: stored,
@@ -407,28 +448,134 @@ impl State {
             ..
         } = &mut self.dataset_mut(id)?.storage
         {
-            for ((coords, mut chunk), loc) in chunks.into_iter().zip(locs) {
-                stored.insert(coords.clone(), loc);
+            for ((coords, chunk), loc) in chunks.into_iter().zip(locs) {
                 if keep {
-                    chunk.dirty = false;
-                    pending.insert(coords, chunk);
+                    if let Ready::Owned(mut chunk) = chunk {
+                        chunk.dirty = false;
+                        pending.insert(coords.clone(), chunk);
+                    }
                 }
+                stored.insert(coords, loc);
             }
         }
         Ok(())
+    }
+
+    /// Filters `chunks` and appends them in order, batch by batch, so that
+    /// the filtered copies held at once stay bounded whatever the size of
+    /// the write.
+    fn append_batched(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        let mut locs = Vec::with_capacity(chunks.len());
+        let mut start = 0;
+        while start < chunks.len() {
+            let mut end = start;
+            let mut raw = 0usize;
+            while end < chunks.len() && (end == start || raw < ENCODE_BATCH_BYTES) {
+                raw += chunks[end].1.bytes().len();
+                end += 1;
+            }
+            for bytes in encode_all(steps, &chunks[start..end], esize)? {
+                locs.push(self.append_chunk(bytes)?);
+            }
+            start = end;
+        }
+        Ok(locs)
+    }
+
+    /// Appends one filtered chunk and hands its buffer back for reuse.
+    fn append_chunk(&mut self, bytes: Vec<u8>) -> Result<ChunkLoc> {
+        let address = self.append(&bytes)?;
+        let loc = ChunkLoc {
+            address,
+            size: bytes.len() as u64,
+            filter_mask: 0,
+        };
+        filters::recycle_encoded(bytes);
+        Ok(loc)
+    }
+
+    /// Filters `chunks` on the thread pool and appends each one, in order,
+    /// as soon as it and those before it are done: the writes overlap the
+    /// filtering and at most a window of filtered chunks is held.
+    #[cfg(feature = "parallel")]
+    fn encode_and_append(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        // On a pool thread, waiting for results could starve the pool.
+        if chunks.len() <= 1 || rayon::current_thread_index().is_some() {
+            return self.append_batched(steps, chunks, esize);
+        }
+        let window = 4 * rayon::current_num_threads().max(1);
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Vec<u8>>)>();
+        rayon::in_place_scope(|scope| {
+            let spawn = |i: usize| {
+                let tx = tx.clone();
+                let data = chunks[i].1.bytes();
+                scope.spawn(move |_| {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        filters::encode_chunk_slice(steps, data, esize)
+                    }))
+                    .unwrap_or_else(|_| Err(Error::wrong_use("a filter panicked")));
+                    let _ = tx.send((i, r));
+                });
+            };
+            let mut next = 0;
+            while next < chunks.len().min(window) {
+                spawn(next);
+                next += 1;
+            }
+            let mut locs = Vec::with_capacity(chunks.len());
+            let mut done: BTreeMap<usize, Result<Vec<u8>>> = BTreeMap::new();
+            while locs.len() < chunks.len() {
+                let (i, r) = rx
+                    .recv()
+                    .map_err(|_| Error::wrong_use("chunk filtering stopped (internal error)"))?;
+                done.insert(i, r);
+                while let Some(r) = done.remove(&locs.len()) {
+                    locs.push(self.append_chunk(r?)?);
+                    if next < chunks.len() {
+                        spawn(next);
+                        next += 1;
+                    }
+                }
+            }
+            Ok(locs)
+        })
+    }
+
+    #[cfg(not(feature = "parallel"))]
+    fn encode_and_append(
+        &mut self,
+        steps: &[FilterStep],
+        chunks: &[(Vec<u64>, Ready<'_>)],
+        esize: usize,
+    ) -> Result<Vec<ChunkLoc>> {
+        self.append_batched(steps, chunks, esize)
     }
 
     /// Bounds the memory held by partly written chunks: past
     /// [`PENDING_LIMIT_BYTES`] they are stored as they are and dropped from
     /// memory (a later write to one reads it back).
     fn spill_pending(&mut self, id: NodeId) -> Result<()> {
-        let spill: Vec<(Vec<u64>, PendingChunk)> = match &mut self.dataset_mut(id)?.storage {
+        let spill: Vec<(Vec<u64>, Ready<'static>)> = match &mut self.dataset_mut(id)?.storage {
             Storage::Chunked { pending, .. } => {
                 let held: usize = pending.values().map(|c| c.data.len()).sum();
                 if held <= PENDING_LIMIT_BYTES {
                     return Ok(());
                 }
-                pending.drain().filter(|(_, c)| c.dirty).collect()
+                pending
+                    .drain()
+                    .filter(|(_, c)| c.dirty)
+                    .map(|(k, c)| (k, Ready::Owned(c)))
+                    .collect()
             }
             _ => return Ok(()),
         };
@@ -532,7 +679,7 @@ impl State {
     /// the data and switches the superblock to it.
     pub fn commit(&mut self) -> Result<()> {
         for id in 0..self.model.nodes.len() {
-            let dirty: Vec<(Vec<u64>, PendingChunk)> = match &mut self.model.nodes[id].kind {
+            let dirty: Vec<(Vec<u64>, Ready<'static>)> = match &mut self.model.nodes[id].kind {
                 NodeKind::Dataset(d) => match &mut d.storage {
                     Storage::Chunked { pending, .. } => {
                         let keys: Vec<Vec<u64>> = pending
@@ -541,7 +688,7 @@ impl State {
                             .map(|(k, _)| k.clone())
                             .collect();
                         keys.into_iter()
-                            .filter_map(|k| pending.remove(&k).map(|c| (k, c)))
+                            .filter_map(|k| pending.remove(&k).map(|c| (k, Ready::Owned(c))))
                             .collect()
                     }
                     _ => Vec::new(),
@@ -593,36 +740,155 @@ impl crate::io::ReadAt for Based<'_> {
     }
 }
 
+/// Raw chunk bytes filtered per batch (in parallel) before they are written.
+const ENCODE_BATCH_BYTES: usize = 64 << 20;
+
+/// A chunk ready to be stored: a run of the caller's data covering it
+/// whole, or a chunk buffer.
+enum Ready<'a> {
+    Borrowed(&'a [u8]),
+    Owned(PendingChunk),
+}
+
+impl Ready<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Ready::Borrowed(b) => b,
+            Ready::Owned(c) => &c.data,
+        }
+    }
+}
+
+/// When the selection covers the whole chunk at `origin` (dimensions `cd`)
+/// and the chunk's elements are one run of the selection's buffer (every
+/// dimension before the first one the chunk spans partly has chunk extent
+/// 1): the index of the chunk's first element in that buffer. `sel` must
+/// have step 1 wherever its count exceeds 1.
+fn whole_chunk_run(sel: &Hyperslab, origin: &[u64], cd: &[u64], sel_stride: &[u64]) -> Option<u64> {
+    let rank = cd.len();
+    let mut first = 0u64;
+    for k in 0..rank {
+        if origin[k] < sel.start[k] || origin[k] + cd[k] > sel.start[k] + sel.count[k] {
+            return None;
+        }
+        first += (origin[k] - sel.start[k]) * sel_stride[k];
+    }
+    if let Some(k) = (0..rank).rev().find(|&k| cd[k] != sel.count[k]) {
+        if cd[..k].iter().any(|&c| c != 1) {
+            return None;
+        }
+    }
+    Some(first)
+}
+
 #[cfg(feature = "parallel")]
 fn encode_all(
     steps: &[FilterStep],
-    chunks: &[(Vec<u64>, PendingChunk)],
+    chunks: &[(Vec<u64>, Ready<'_>)],
     esize: usize,
 ) -> Result<Vec<Vec<u8>>> {
     use rayon::prelude::*;
-    if steps.is_empty() {
-        return Ok(chunks.iter().map(|(_, c)| c.data.clone()).collect());
-    }
     chunks
         .par_iter()
-        .map(|(_, c)| filters::encode_chunk(steps, c.data.clone(), esize))
+        .map(|(_, c)| filters::encode_chunk_slice(steps, c.bytes(), esize))
         .collect()
 }
 
 #[cfg(not(feature = "parallel"))]
 fn encode_all(
     steps: &[FilterStep],
-    chunks: &[(Vec<u64>, PendingChunk)],
+    chunks: &[(Vec<u64>, Ready<'_>)],
     esize: usize,
 ) -> Result<Vec<Vec<u8>>> {
     chunks
         .iter()
-        .map(|(_, c)| {
-            if steps.is_empty() {
-                Ok(c.data.clone())
-            } else {
-                filters::encode_chunk(steps, c.data.clone(), esize)
-            }
-        })
+        .map(|(_, c)| filters::encode_chunk_slice(steps, c.bytes(), esize))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::hl::write::FileWriter;
+    use crate::read::selection::Hyperslab;
+
+    /// Writes `writes` (start, count) of a (rows, cols) i64 dataset with
+    /// chunks `chunks` and the given filters, then checks every element
+    /// against the same writes applied to a plain array.
+    fn check(
+        rows: u64,
+        cols: u64,
+        chunks: [u64; 2],
+        filtered: bool,
+        writes: &[([u64; 2], [u64; 2])],
+    ) {
+        let file = FileWriter::in_memory().unwrap();
+        let mut b = file
+            .root()
+            .new_dataset::<i64>("d", &[rows, cols])
+            .chunks(&chunks);
+        if filtered {
+            b = b.shuffle().deflate(4);
+        }
+        let ds = b.create().unwrap();
+        let mut want = vec![0i64; (rows * cols) as usize];
+        for (w, (start, count)) in writes.iter().enumerate() {
+            let mut data = Vec::new();
+            for r in 0..count[0] {
+                for c in 0..count[1] {
+                    let v =
+                        (w as i64 + 1) * 1_000_000 + ((start[0] + r) * cols + start[1] + c) as i64;
+                    want[((start[0] + r) * cols + start[1] + c) as usize] = v;
+                    data.push(v);
+                }
+            }
+            ds.write_slice(&Hyperslab::new(start, count, &[1, 1]), &data)
+                .unwrap();
+        }
+        let bytes = file.into_bytes().unwrap();
+        let back = crate::File::from_bytes(bytes).unwrap();
+        let got: Vec<i64> = back.dataset("/d").unwrap().read().unwrap();
+        assert_eq!(
+            got, want,
+            "chunks {chunks:?}, filtered {filtered}, writes {writes:?}"
+        );
+    }
+
+    #[test]
+    fn whole_and_partial_chunk_writes() {
+        for filtered in [false, true] {
+            // Whole rows: every chunk but the last is taken from the data.
+            check(1000, 3, [64, 3], filtered, &[([0, 0], [1000, 3])]);
+            // Chunks narrower than the selection: not one run, buffered.
+            check(40, 12, [8, 4], filtered, &[([0, 0], [40, 12])]);
+            // Single-row chunks across full rows: one run each.
+            check(
+                20,
+                7,
+                [1, 7],
+                filtered,
+                &[([3, 0], [10, 7]), ([0, 0], [20, 7])],
+            );
+            // Partial writes, then a whole-chunk overwrite of a pending chunk.
+            check(
+                64,
+                4,
+                [16, 4],
+                filtered,
+                &[
+                    ([0, 0], [5, 4]),
+                    ([0, 0], [32, 4]),
+                    ([40, 1], [20, 2]),
+                    ([32, 0], [32, 4]),
+                ],
+            );
+            // A stored chunk partly rewritten later (read back, merged).
+            check(
+                32,
+                2,
+                [8, 2],
+                filtered,
+                &[([0, 0], [32, 2]), ([3, 1], [9, 1])],
+            );
+        }
+    }
 }
