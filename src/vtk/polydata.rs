@@ -495,7 +495,7 @@ impl MeshPart for PolyData {
                         OFFSETS[t],
                         Rows::I64(Cow::Borrowed(&cells.offsets)),
                         1,
-                        false,
+                        true,
                     ));
                     r.bulk.push((
                         CONNECTIVITY[t],

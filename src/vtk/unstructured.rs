@@ -32,9 +32,9 @@
 //!
 //! Writing follows VTK's writer: int64 counts, offsets and connectivity,
 //! uint8 `Types`, every dataset chunked with an unlimited first dimension;
-//! deflate (per [`StoreOptions`]) applies to `Points`, `Connectivity`,
-//! `Types`, the polyhedron datasets and the arrays, never to `Offsets`,
-//! the counts or `Steps`. Partitions whose point or cell arrays differ
+//! deflate (per [`StoreOptions`]) applies to `Points`, `Offsets`,
+//! `Connectivity`, `Types`, the polyhedron datasets and the arrays, never to
+//! the counts or `Steps` (VTK's writer also leaves `Offsets` uncompressed). Partitions whose point or cell arrays differ
 //! (names, types, components) are refused: VTK's reader cannot read them.
 
 use std::borrow::Cow;
@@ -696,7 +696,7 @@ impl MeshPart for UnstructuredGrid {
                 ],
                 bulk: vec![
                     ("Points", Rows::Values(&p.points.values), 3, true),
-                    ("Offsets", Rows::I64(Cow::Borrowed(&p.offsets)), 1, false),
+                    ("Offsets", Rows::I64(Cow::Borrowed(&p.offsets)), 1, true),
                     (
                         "Connectivity",
                         Rows::I64(Cow::Borrowed(&p.connectivity)),
