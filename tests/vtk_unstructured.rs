@@ -652,7 +652,7 @@ fn deflate_only_on_bulk_datasets() {
         ("PolyhedronOffsets", true),
         ("PointData/P", true),
         ("CellData/C", true),
-        ("Offsets", false),
+        ("Offsets", true),
         ("NumberOfPoints", false),
         ("NumberOfCells", false),
     ] {
