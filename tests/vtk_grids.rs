@@ -4,9 +4,12 @@
 //! (the corpus and random ones from `vtkHDFWriter`) read by the crate,
 //! written back and read by VTK again with identical results.
 
+mod vtk_view;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use vtk_view::{json_values, vtk_class};
 use vtkhdf::vtk::array::{Array, StoreOptions, Values};
 use vtkhdf::vtk::image::{self, ImageData, ImageReader};
 use vtkhdf::vtk::rectilinear::{self, RectilinearGrid};
@@ -372,38 +375,6 @@ fn random_vtk_written_round_trip() {
 // ---------------------------------------------------------------------------
 // Written by the crate, checked against VTK's view
 // ---------------------------------------------------------------------------
-
-fn vtk_class(v: &Values) -> &'static str {
-    match v {
-        Values::I8(_) => "vtkSignedCharArray",
-        Values::U8(_) => "vtkUnsignedCharArray",
-        Values::I16(_) => "vtkShortArray",
-        Values::U16(_) => "vtkUnsignedShortArray",
-        Values::I32(_) => "vtkIntArray",
-        Values::U32(_) => "vtkUnsignedIntArray",
-        Values::I64(_) => "vtkLongArray",
-        Values::U64(_) => "vtkUnsignedLongArray",
-        Values::F32(_) => "vtkFloatArray",
-        Values::F64(_) => "vtkDoubleArray",
-        Values::Str(_) => "vtkStringArray",
-    }
-}
-
-fn json_values(v: &Values) -> Value {
-    match v {
-        Values::I8(v) => json!(v),
-        Values::U8(v) => json!(v),
-        Values::I16(v) => json!(v),
-        Values::U16(v) => json!(v),
-        Values::I32(v) => json!(v),
-        Values::U32(v) => json!(v),
-        Values::I64(v) => json!(v),
-        Values::U64(v) => json!(v),
-        Values::F32(v) => json!(v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>()),
-        Values::F64(v) => json!(v),
-        Values::Str(v) => json!(v),
-    }
-}
 
 /// VTK's view of one array: class, components, tuples, values.
 fn view(a: &Array) -> Value {
