@@ -229,6 +229,17 @@ fn ours_image(path: &Path, n: u64, data: &[f64], reps: u64) -> Timing {
     time_writes(path, reps, |file| write_image(file, n, Some(data), None)).0
 }
 
+/// The uncompressed write of the whole array in one call
+/// (`ArrayWriter::write_all`), timed.
+fn ours_image_whole(path: &Path, n: u64, data: &[f64], reps: u64) -> Timing {
+    time_writes(path, reps, |file| {
+        let w = ImageWriter::create(file, &image_geometry(n)).expect("image");
+        let a = w.add_point_array::<f64>("Field", 1, None).expect("array");
+        a.write_all(data).expect("write_all");
+    })
+    .0
+}
+
 /// The child: a slice-by-slice deflate-4 write; prints its peak RSS (KiB)
 /// and the file size.
 fn image_child(path: &Path, n: u64) {
@@ -564,10 +575,15 @@ fn main() {
         &["image".into(), s(&theirs), n.to_string(), reps.to_string()],
     );
     let t = ours_image(&ours, n, &data, reps);
+    let ours_whole = dir.join("vtkhdf_image_whole.vtkhdf");
+    let t_whole = ours_image_whole(&ours_whole, n, &data, reps);
     drop(data);
     let our_size = std::fs::metadata(&ours).expect("size").len();
-    let same = vtk_dump(&py, &ours) == vtk_dump(&py, &theirs);
-    assert!(same, "VTK reads different data from the two image files");
+    let whole_size = std::fs::metadata(&ours_whole).expect("size").len();
+    let theirs_view = vtk_dump(&py, &theirs);
+    let same = vtk_dump(&py, &ours) == theirs_view && vtk_dump(&py, &ours_whole) == theirs_view;
+    std::fs::remove_file(&ours_whole).ok();
+    assert!(same, "VTK reads different data from the image files");
     println!(
         "\nImageData {n}^3, one float64 point array ({:.0} MiB), uncompressed",
         (n * n * n * 8) as f64 / MIB
@@ -579,6 +595,14 @@ fn main() {
         &t,
         &vtk.t,
         our_size,
+        vtk.size,
+        "same data",
+    );
+    row(
+        "vtkhdf ImageWriter, write_all",
+        &t_whole,
+        &vtk.t,
+        whole_size,
         vtk.size,
         "same data",
     );

@@ -1934,7 +1934,9 @@ impl ArrayWriter {
     }
 
     /// Writes the whole array from C-order data (x fastest, components
-    /// innermost), one slice at a time.
+    /// innermost) in one write; the file still gets one chunk per slice,
+    /// stored straight from `data` (unfiltered slices that follow each
+    /// other go out as one positioned write).
     pub fn write_all<T: H5Type>(&self, data: &[T]) -> Result<()> {
         let n: u64 = self.shape.iter().product();
         if data.len() as u64 != n {
@@ -1944,14 +1946,9 @@ impl ArrayWriter {
                 data.len()
             )));
         }
-        if self.spatial_rank <= 1 {
-            return self.dataset.write(data);
-        }
-        let len = self.slice_len as usize;
-        for (k, s) in data.chunks(len.max(1)).enumerate() {
-            self.write_slice(k as u64, s)?;
-        }
-        Ok(())
+        // C-order data is the dataset's layout: one write, whose slices
+        // (one chunk each) go to the file straight from `data`.
+        self.dataset.write(data)
     }
 
     /// Writes the whole array from Fortran-order data (the array indexed

@@ -293,7 +293,7 @@ impl State {
                 let bytes = data.get(at..at + chunk_bytes as usize).ok_or_else(|| {
                     Error::wrong_use("selection outside the data (internal error)")
                 })?;
-                ready.push((coords.clone(), Ready::Borrowed(bytes)));
+                ready.push((coords.clone(), Ready::Borrowed(bytes, at)));
             } else {
                 let mut chunk = self.take_pending(id, &coords)?;
                 let mut copied = 0u64;
@@ -321,7 +321,7 @@ impl State {
             let mut k = rank;
             loop {
                 if k == 0 {
-                    self.store_chunks(id, ready, false)?;
+                    self.store_chunks_from(id, ready, false, data)?;
                     return self.spill_pending(id);
                 }
                 k -= 1;
@@ -413,6 +413,20 @@ impl State {
         chunks: Vec<(Vec<u64>, Ready<'_>)>,
         keep: bool,
     ) -> Result<()> {
+        self.store_chunks_from(id, chunks, keep, &[])
+    }
+
+    /// [`Self::store_chunks`], where borrowed chunks are parts of `data`:
+    /// unfiltered chunks that follow each other in `data` (and need no
+    /// alignment padding between them) are written with one positioned
+    /// write, at the addresses separate appends would give them.
+    fn store_chunks_from(
+        &mut self,
+        id: NodeId,
+        chunks: Vec<(Vec<u64>, Ready<'_>)>,
+        keep: bool,
+        data: &[u8],
+    ) -> Result<()> {
         if chunks.is_empty() {
             return Ok(());
         }
@@ -429,15 +443,48 @@ impl State {
             .collect();
         let mut locs = Vec::with_capacity(chunks.len());
         if steps.is_empty() {
-            // Unfiltered: each chunk is written from where it is.
-            for (_, c) in &chunks {
-                let bytes = c.bytes();
+            // Unfiltered: each chunk is written from where it is; a run of
+            // chunks adjacent in `data` goes out as one write.
+            let mut i = 0;
+            while i < chunks.len() {
+                let mut end = i + 1;
+                if let Ready::Borrowed(b, at) = &chunks[i].1 {
+                    let mut next = at + b.len();
+                    while b.len() % 8 == 0 && end < chunks.len() {
+                        match &chunks[end].1 {
+                            Ready::Borrowed(b2, at2) if *at2 == next && b2.len() % 8 == 0 => {
+                                next += b2.len();
+                                end += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    if end > i + 1 {
+                        let run = data.get(*at..next).ok_or_else(|| {
+                            Error::wrong_use("chunk run outside the data (internal error)")
+                        })?;
+                        let base = self.append(run)?;
+                        for (_, c) in &chunks[i..end] {
+                            if let Ready::Borrowed(b, a) = c {
+                                locs.push(ChunkLoc {
+                                    address: base + (a - at) as u64,
+                                    size: b.len() as u64,
+                                    filter_mask: 0,
+                                });
+                            }
+                        }
+                        i = end;
+                        continue;
+                    }
+                }
+                let bytes = chunks[i].1.bytes();
                 let address = self.append(bytes)?;
                 locs.push(ChunkLoc {
                     address,
                     size: bytes.len() as u64,
                     filter_mask: 0,
                 });
+                i += 1;
             }
         } else {
             locs = self.encode_and_append(&steps, &chunks, esize)?;
@@ -746,14 +793,16 @@ const ENCODE_BATCH_BYTES: usize = 64 << 20;
 /// A chunk ready to be stored: a run of the caller's data covering it
 /// whole, or a chunk buffer.
 enum Ready<'a> {
-    Borrowed(&'a [u8]),
+    /// A chunk that is one run of the caller's data, and where it starts
+    /// there (bytes).
+    Borrowed(&'a [u8], usize),
     Owned(PendingChunk),
 }
 
 impl Ready<'_> {
     fn bytes(&self) -> &[u8] {
         match self {
-            Ready::Borrowed(b) => b,
+            Ready::Borrowed(b, _) => b,
             Ready::Owned(c) => &c.data,
         }
     }
