@@ -39,7 +39,7 @@ use crate::hl::{File, Group};
 use super::array::{read_array_rows, Array, StoreOptions, Values};
 use super::temporal::{
     geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
-    split_array, step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps,
+    split_array, step_parts, step_writer, sum, with_path, Engine, MeshPart, Record, Rows, Steps,
     StepsMap,
 };
 use super::unstructured::{check_ids, check_offsets, points_array};
@@ -522,54 +522,10 @@ impl MeshPart for PolyData {
     }
 }
 
+step_writer!(
 /// Writes a PolyData step after step while a computation runs (see
 /// [`super::unstructured::UnstructuredStepWriter`], which it mirrors).
-pub struct PolyDataStepWriter {
-    core: StepCore<PolyData>,
-}
-
-impl PolyDataStepWriter {
-    /// Starts a temporal PolyData in a new file (`/VTKHDF`).
-    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
-        Ok(PolyDataStepWriter {
-            core: StepCore::create(file, opts)?,
-        })
-    }
-
-    /// Continues the temporal PolyData file at `path` (rewritten first in
-    /// the appendable layout when its datasets cannot grow).
-    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
-        Ok(PolyDataStepWriter {
-            core: StepCore::reopen(path.as_ref(), opts)?,
-        })
-    }
-
-    /// Steps in the file.
-    pub fn steps(&self) -> u64 {
-        self.core.steps()
-    }
-
-    /// Appends a step at `time` (geometry written only when it differs from
-    /// the previous step's). Commits.
-    pub fn append_step(&mut self, time: f64, parts: &[PolyData]) -> Result<()> {
-        self.core.append_step(time, parts)
-    }
-
-    /// Appends a step reusing the previous geometry with new arrays.
-    /// Commits.
-    pub fn append_step_fields(
-        &mut self,
-        time: f64,
-        point_data: &[Vec<Array>],
-        cell_data: &[Vec<Array>],
-        field_data: &[Array],
-    ) -> Result<()> {
-        self.core
-            .append_step_fields(time, point_data, cell_data, field_data)
-    }
-
-    /// Commits and closes the file.
-    pub fn close(self) -> Result<()> {
-        self.core.close()
-    }
-}
+    PolyDataStepWriter,
+    PolyData,
+    "PolyData"
+);

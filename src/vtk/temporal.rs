@@ -1642,3 +1642,73 @@ impl<M: MeshPart> StepCore<M> {
         }
     }
 }
+
+/// Declares the public step-by-step writer of a mesh type `$mesh` (named
+/// `$name` in the documentation): a [`StepCore`] behind the public methods
+/// `new`, `reopen`, `steps`, `append_step`, `append_step_fields` and
+/// `close`.
+macro_rules! step_writer {
+    ($(#[$doc:meta])* $writer:ident, $mesh:ty, $name:literal) => {
+        $(#[$doc])*
+        pub struct $writer {
+            core: $crate::vtk::temporal::StepCore<$mesh>,
+        }
+
+        impl $writer {
+            #[doc = concat!("Starts a temporal ", $name, " in a new file (`/VTKHDF`).")]
+            pub fn new(
+                file: $crate::hl::write::FileWriter,
+                opts: $crate::vtk::array::StoreOptions,
+            ) -> $crate::error::Result<Self> {
+                Ok($writer {
+                    core: $crate::vtk::temporal::StepCore::create(file, opts)?,
+                })
+            }
+
+            #[doc = concat!(
+                "Continues the temporal ", $name, " file at `path` (written by this crate, ",
+                "VTK or others). A file whose datasets cannot grow (VTK stores `Steps/Values` ",
+                "contiguous) is first rewritten in the appendable layout, holding the same data."
+            )]
+            pub fn reopen(
+                path: impl AsRef<std::path::Path>,
+                opts: $crate::vtk::array::StoreOptions,
+            ) -> $crate::error::Result<Self> {
+                Ok($writer {
+                    core: $crate::vtk::temporal::StepCore::reopen(path.as_ref(), opts)?,
+                })
+            }
+
+            /// Steps in the file.
+            pub fn steps(&self) -> u64 {
+                self.core.steps()
+            }
+
+            /// Appends a step at `time`; the geometry is written when it
+            /// differs from the previous step's, else reused. Commits.
+            pub fn append_step(&mut self, time: f64, parts: &[$mesh]) -> $crate::error::Result<()> {
+                self.core.append_step(time, parts)
+            }
+
+            /// Appends a step that reuses the previous step's geometry, with
+            /// new arrays: `point_data[p]` and `cell_data[p]` for partition
+            /// `p`, and the step's field data. Commits.
+            pub fn append_step_fields(
+                &mut self,
+                time: f64,
+                point_data: &[Vec<$crate::vtk::array::Array>],
+                cell_data: &[Vec<$crate::vtk::array::Array>],
+                field_data: &[$crate::vtk::array::Array],
+            ) -> $crate::error::Result<()> {
+                self.core
+                    .append_step_fields(time, point_data, cell_data, field_data)
+            }
+
+            /// Commits and closes the file.
+            pub fn close(self) -> $crate::error::Result<()> {
+                self.core.close()
+            }
+        }
+    };
+}
+pub(crate) use step_writer;

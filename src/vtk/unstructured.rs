@@ -47,7 +47,7 @@ use crate::hl::{Dataset, File, Group};
 use super::array::{read_array_rows, Array, StoreOptions, Values};
 use super::temporal::{
     geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
-    step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps, StepsMap,
+    step_parts, step_writer, sum, with_path, Engine, MeshPart, Record, Rows, Steps, StepsMap,
 };
 use super::{read_header, DataType, Series, ROOT};
 
@@ -771,60 +771,13 @@ fn poly_record<'a>(p: &'a Polyhedra, counts: Vec<(&'static str, i64)>) -> Record
     }
 }
 
+step_writer!(
 /// Writes an UnstructuredGrid step after step while a computation runs:
 /// each [`append_step`](Self::append_step) writes the step (geometry only
 /// when it differs from the previous step's), updates `Steps` and commits
 /// the file, so a run killed at any point leaves a file that VTK opens
 /// with every completed step.
-pub struct UnstructuredStepWriter {
-    core: StepCore<UnstructuredGrid>,
-}
-
-impl UnstructuredStepWriter {
-    /// Starts a temporal UnstructuredGrid in a new file (`/VTKHDF`).
-    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
-        Ok(UnstructuredStepWriter {
-            core: StepCore::create(file, opts)?,
-        })
-    }
-
-    /// Continues the temporal UnstructuredGrid file at `path` (written by
-    /// this crate, VTK or others). A file whose datasets cannot grow (VTK
-    /// stores `Steps/Values` contiguous) is first rewritten in the
-    /// appendable layout, holding the same data.
-    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
-        Ok(UnstructuredStepWriter {
-            core: StepCore::reopen(path.as_ref(), opts)?,
-        })
-    }
-
-    /// Steps in the file.
-    pub fn steps(&self) -> u64 {
-        self.core.steps()
-    }
-
-    /// Appends a step at `time`; the geometry is written when it differs
-    /// from the previous step's, else reused. Commits.
-    pub fn append_step(&mut self, time: f64, parts: &[UnstructuredGrid]) -> Result<()> {
-        self.core.append_step(time, parts)
-    }
-
-    /// Appends a step that reuses the previous step's geometry, with new
-    /// arrays: `point_data[p]` and `cell_data[p]` for partition `p`, and the
-    /// step's field data. Commits.
-    pub fn append_step_fields(
-        &mut self,
-        time: f64,
-        point_data: &[Vec<Array>],
-        cell_data: &[Vec<Array>],
-        field_data: &[Array],
-    ) -> Result<()> {
-        self.core
-            .append_step_fields(time, point_data, cell_data, field_data)
-    }
-
-    /// Commits and closes the file.
-    pub fn close(self) -> Result<()> {
-        self.core.close()
-    }
-}
+    UnstructuredStepWriter,
+    UnstructuredGrid,
+    "UnstructuredGrid"
+);
