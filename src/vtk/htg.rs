@@ -889,6 +889,27 @@ impl<'a> Appender<'a> {
         }
     }
 
+    /// One appender per array of `arrays` into `group`, shaped like the
+    /// array and carrying its marker (none without a group).
+    fn for_arrays(
+        group: Option<&'a GroupWriter>,
+        arrays: &'a [Array],
+        opts: &StoreOptions,
+    ) -> Vec<Self> {
+        let Some(group) = group else {
+            return Vec::new();
+        };
+        arrays
+            .iter()
+            .map(|a| {
+                let mut x = Appender::new(group, &a.name, opts);
+                x.shape_tail = unstructured_shape(a)[1..].to_vec();
+                x.marker = Some(a);
+                x
+            })
+            .collect()
+    }
+
     /// Appends values (whole rows); returns the first row written.
     fn push(&mut self, v: &Values) -> Result<u64> {
         let start = self.rows;
@@ -1042,26 +1063,8 @@ pub fn write(
     } else {
         Some(group.create_group("FieldData")?)
     };
-    let mut cells: Vec<Appender> = first
-        .cell_data
-        .iter()
-        .map(|a| {
-            let mut x = Appender::new(cell_group.as_ref().unwrap(), &a.name, opts);
-            x.shape_tail = unstructured_shape(a)[1..].to_vec();
-            x.marker = Some(a);
-            x
-        })
-        .collect();
-    let mut fields: Vec<Appender> = first
-        .field_data
-        .iter()
-        .map(|a| {
-            let mut x = Appender::new(field_group.as_ref().unwrap(), &a.name, opts);
-            x.shape_tail = unstructured_shape(a)[1..].to_vec();
-            x.marker = Some(a);
-            x
-        })
-        .collect();
+    let mut cells = Appender::for_arrays(cell_group.as_ref(), &first.cell_data, opts);
+    let mut fields = Appender::for_arrays(field_group.as_ref(), &first.field_data, opts);
 
     // Offsets per step: the nine geometry offsets, parts, cell and field
     // array offsets and field sizes.
