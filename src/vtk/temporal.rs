@@ -42,7 +42,7 @@ use crate::hl::{Dataset, Group};
 use crate::read::selection::Hyperslab;
 
 use super::array::{
-    array_datasets, read_array_rows, read_marker, read_values, read_values_rows,
+    array_datasets, dispatch, read_array_rows, read_marker, read_values, read_values_rows,
     unstructured_shape, write_marker, Array, StoreOptions, Values,
 };
 
@@ -558,24 +558,6 @@ fn append_typed<T: crate::H5Type>(
     ds.write_slice(&Hyperslab::new(&s, &count, &vec![1; shape.len()]), data)
 }
 
-macro_rules! on_values {
-    ($values:expr, $v:ident => $body:expr) => {
-        match $values {
-            Values::I8($v) => $body,
-            Values::U8($v) => $body,
-            Values::I16($v) => $body,
-            Values::U16($v) => $body,
-            Values::I32($v) => $body,
-            Values::U32($v) => $body,
-            Values::I64($v) => $body,
-            Values::U64($v) => $body,
-            Values::F32($v) => $body,
-            Values::F64($v) => $body,
-            Values::Str(_) => unreachable!("strings are handled apart"),
-        }
-    };
-}
-
 impl Engine {
     /// A new layout in `group` (which holds nothing yet).
     pub fn new(
@@ -679,10 +661,7 @@ impl Engine {
             match rows {
                 Rows::I64(_) => self.create::<i64>(path, c, n, compress, chunk)?,
                 Rows::U8(_) => self.create::<u8>(path, c, n, compress, chunk)?,
-                Rows::Values(v) => on_values!(v, x => {
-                    let _ = x;
-                    self.create_like(path, v, c, n, compress)?
-                }),
+                Rows::Values(v) => self.create_like(path, v, c, n, compress)?,
             };
         }
         let ds = self.datasets[path].clone();
@@ -690,7 +669,11 @@ impl Engine {
         match rows {
             Rows::I64(v) => append_typed(&ds, start, v, c)?,
             Rows::U8(v) => append_typed(&ds, start, v, c)?,
-            Rows::Values(v) => on_values!(v, x => append_typed(&ds, start, x, c)?),
+            Rows::Values(v) => dispatch!(v, x => append_typed(&ds, start, x, c)?, _s => {
+                return Err(Error::wrong_use(format!(
+                    "{path}: strings are only allowed in FieldData"
+                )))
+            }),
         }
         self.rows.insert(path.to_string(), start + n);
         Ok(start)
