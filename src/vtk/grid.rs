@@ -183,3 +183,32 @@ pub(crate) fn write<G: Grid>(
     }
     Ok(())
 }
+
+/// The point and cell count methods of a structured type (ImageData,
+/// RectilinearGrid, StructuredGrid) with an `extent` field, inside its
+/// `impl` block.
+macro_rules! grid_counts {
+    () => {
+        /// Points per axis in storage order `[nz, ny, nx]` (x fastest).
+        pub fn point_dims(&self) -> [u64; 3] {
+            $crate::vtk::image::extent_point_dims(&self.extent)
+        }
+
+        /// Cells per axis in storage order `[nz, ny, nx]`; a flat axis (one
+        /// point) counts one cell layer, as in VTK.
+        pub fn cell_dims(&self) -> [u64; 3] {
+            $crate::vtk::image::cell_dims_of(self.point_dims())
+        }
+
+        /// Number of points.
+        pub fn n_points(&self) -> u64 {
+            self.point_dims().iter().product()
+        }
+
+        /// Number of cells.
+        pub fn n_cells(&self) -> u64 {
+            self.cell_dims().iter().product()
+        }
+    };
+}
+pub(crate) use grid_counts;

@@ -49,6 +49,7 @@ use super::array::{
     self, array_datasets, at, read_array, read_marker, read_values, read_values_rows, Array,
     StoreOptions, Values,
 };
+use super::grid::grid_counts;
 use super::{DataType, Series, ROOT};
 use crate::error::{Error, Result};
 use crate::format::message::datatype::DatatypeClass;
@@ -122,26 +123,7 @@ impl ImageData {
             && self.direction == other.direction
     }
 
-    /// Points per axis in storage order `[nz, ny, nx]` (x fastest).
-    pub fn point_dims(&self) -> [u64; 3] {
-        extent_point_dims(&self.extent)
-    }
-
-    /// Cells per axis in storage order `[nz, ny, nx]`; a flat axis (one
-    /// point) counts one cell layer, as in VTK.
-    pub fn cell_dims(&self) -> [u64; 3] {
-        cell_dims_of(self.point_dims())
-    }
-
-    /// Number of points.
-    pub fn n_points(&self) -> u64 {
-        self.point_dims().iter().product()
-    }
-
-    /// Number of cells.
-    pub fn n_cells(&self) -> u64 {
-        self.cell_dims().iter().product()
-    }
+    grid_counts!();
 
     /// The shape of a point array's dataset without its component axis:
     /// `[nz, ny, nx]` with single-point axes dropped (`[1]` if all are).

@@ -21,8 +21,8 @@
 //!   given.
 
 use super::array::{self, Array, StoreOptions, Values};
-use super::grid::{self, zero_extent, Grid};
-use super::image::{cell_dims_of, extent_point_dims, Appender, OffsetsWriter, Steps, StepsWriter};
+use super::grid::{self, grid_counts, zero_extent, Grid};
+use super::image::{Appender, OffsetsWriter, Steps, StepsWriter};
 use super::{DataType, Series, ROOT};
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
@@ -64,25 +64,7 @@ impl RectilinearGrid {
         }
     }
 
-    /// Points per axis in storage order `[nz, ny, nx]`.
-    pub fn point_dims(&self) -> [u64; 3] {
-        extent_point_dims(&self.extent)
-    }
-
-    /// Cells per axis in storage order `[nz, ny, nx]` (1 along flat axes).
-    pub fn cell_dims(&self) -> [u64; 3] {
-        cell_dims_of(self.point_dims())
-    }
-
-    /// Number of points.
-    pub fn n_points(&self) -> u64 {
-        self.point_dims().iter().product()
-    }
-
-    /// Number of cells.
-    pub fn n_cells(&self) -> u64 {
-        self.cell_dims().iter().product()
-    }
+    grid_counts!();
 }
 
 const COORDS: [&str; 3] = ["XCoordinates", "YCoordinates", "ZCoordinates"];

@@ -19,10 +19,8 @@
 //!   on temporal structured grids; its reader reads what is written here.
 
 use super::array::{self, Array, StoreOptions, Values};
-use super::grid::{self, zero_extent, Grid};
-use super::image::{
-    cell_dims_of, extent_point_dims, locate_dataset, Appender, OffsetsWriter, Steps, StepsWriter,
-};
+use super::grid::{self, grid_counts, zero_extent, Grid};
+use super::image::{locate_dataset, Appender, OffsetsWriter, Steps, StepsWriter};
 use super::{DataType, Series, ROOT};
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
@@ -58,25 +56,7 @@ impl StructuredGrid {
         }
     }
 
-    /// Points per axis in storage order `[nz, ny, nx]`.
-    pub fn point_dims(&self) -> [u64; 3] {
-        extent_point_dims(&self.extent)
-    }
-
-    /// Cells per axis in storage order `[nz, ny, nx]` (1 along flat axes).
-    pub fn cell_dims(&self) -> [u64; 3] {
-        cell_dims_of(self.point_dims())
-    }
-
-    /// Number of points.
-    pub fn n_points(&self) -> u64 {
-        self.point_dims().iter().product()
-    }
-
-    /// Number of cells.
-    pub fn n_cells(&self) -> u64 {
-        self.cell_dims().iter().product()
-    }
+    grid_counts!();
 }
 
 fn points_shape(p: [u64; 3]) -> [u64; 4] {
