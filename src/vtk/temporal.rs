@@ -446,6 +446,104 @@ pub(crate) fn read_field_data(
 // Writing
 // ---------------------------------------------------------------------------
 
+/// Reads step `s`'s point arrays (from row `point_off`, `points` per
+/// partition), cell arrays (from `cell_off`, `cells` per partition) and
+/// field arrays into `parts`, and gives them back.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_step_arrays<M: MeshPart>(
+    group: &Group,
+    steps: Option<&Steps>,
+    s: usize,
+    mut parts: Vec<M>,
+    point_off: u64,
+    points: &[u64],
+    cell_off: u64,
+    cells: &[u64],
+) -> Result<Vec<M>> {
+    let step = steps.map(|st| (st, s));
+    let pd = read_part_arrays(group, "PointData", step, point_off, points)?;
+    let cd = read_part_arrays(group, "CellData", step, cell_off, cells)?;
+    let fd = read_field_data(group, step)?;
+    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
+        p.set_data(pd, cd, fd.clone());
+    }
+    Ok(parts)
+}
+
+/// Fails when `group` has a `Type` other than `want`.
+pub(crate) fn check_type(group: &Group, want: super::DataType) -> Result<()> {
+    if let Ok(a) = group.attr("Type") {
+        let name = a.read_string()?;
+        let name = name.trim_end_matches(['\0', ' ']);
+        if name != want.name() {
+            return Err(Error::wrong_use(format!(
+                "{}: Type is {name}, not {}",
+                group.path(),
+                want.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads one step's partitions of a mesh layout from its counts (`C`),
+/// sharing geometry between steps through a cache keyed by `K`.
+pub(crate) type ReadOne<M, C, K> =
+    fn(&Group, &C, Option<&Steps>, usize, &mut HashMap<K, Vec<M>>) -> Result<Vec<M>>;
+
+/// Reads every step (one for static data) of a mesh layout group of type
+/// `want`: `counts` reads the partition counts, `read_one` a step.
+pub(crate) fn read_mesh_series<M, C, K>(
+    group: &Group,
+    want: super::DataType,
+    counts: fn(&Group) -> Result<C>,
+    read_one: ReadOne<M, C, K>,
+) -> Result<super::Series<Vec<M>>> {
+    check_type(group, want)?;
+    let steps = Steps::read(group)?;
+    let c = counts(group)?;
+    let mut cache = HashMap::new();
+    match &steps {
+        None => Ok(super::Series::single(read_one(
+            group, &c, None, 0, &mut cache,
+        )?)),
+        Some(st) => {
+            let mut out = Vec::with_capacity(st.nsteps);
+            for s in 0..st.nsteps {
+                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
+            }
+            Ok(super::Series {
+                times: Some(st.times.clone()),
+                steps: out,
+            })
+        }
+    }
+}
+
+/// Reads step `s` (0 for static data) of a mesh layout group of type
+/// `want` (see [`read_mesh_series`]).
+pub(crate) fn read_mesh_step<M, C, K>(
+    group: &Group,
+    want: super::DataType,
+    s: usize,
+    counts: fn(&Group) -> Result<C>,
+    read_one: ReadOne<M, C, K>,
+) -> Result<Vec<M>> {
+    check_type(group, want)?;
+    let steps = Steps::read(group)?;
+    if let Some(st) = &steps {
+        if s >= st.nsteps {
+            return Err(Error::wrong_use(format!(
+                "{}: step {s} of {}",
+                group.path(),
+                st.nsteps
+            )));
+        }
+    }
+    let c = counts(group)?;
+    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+}
+
 /// Rows of one bulk dataset of one partition.
 pub(crate) enum Rows<'a> {
     /// 64-bit integers (offsets, connectivity).
