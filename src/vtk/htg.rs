@@ -1192,18 +1192,22 @@ pub fn write(
     for (i, name) in GEOMETRY_OFFSETS.iter().enumerate() {
         offs(name, geo.iter().map(|o| o[i]).collect())?;
     }
+    let plain = |g: &GroupWriter, name: &str, v: Vec<i64>, shape: &[u64]| -> Result<()> {
+        write_values(
+            g,
+            name,
+            &Values::I64(v),
+            shape,
+            &StoreOptions::plain(),
+            true,
+        )?;
+        Ok(())
+    };
     if !cell_names.is_empty() {
         let g = steps.create_group("CellDataOffsets")?;
         for (name, v) in cell_names.iter().zip(cell_offs) {
             let n = v.len() as u64;
-            write_values(
-                &g,
-                name,
-                &Values::I64(v),
-                &[n],
-                &StoreOptions::plain(),
-                true,
-            )?;
+            plain(&g, name, v, &[n])?;
         }
     }
     if !field_names.is_empty() {
@@ -1211,22 +1215,8 @@ pub fn write(
         let gs = steps.create_group("FieldDataSizes")?;
         for ((name, v), sz) in field_names.iter().zip(field_offs).zip(field_sizes) {
             let n = v.len() as u64;
-            write_values(
-                &go,
-                name,
-                &Values::I64(v),
-                &[n],
-                &StoreOptions::plain(),
-                true,
-            )?;
-            write_values(
-                &gs,
-                name,
-                &Values::I64(sz),
-                &[n, 2],
-                &StoreOptions::plain(),
-                true,
-            )?;
+            plain(&go, name, v, &[n])?;
+            plain(&gs, name, sz, &[n, 2])?;
         }
     }
     Ok(())
