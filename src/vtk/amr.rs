@@ -736,6 +736,32 @@ fn level_group(
     Ok(g)
 }
 
+/// `LevelN` to be written block by block: the group, its empty
+/// appendable `AMRBox` and its `PointData`, `CellData` and `FieldData`
+/// groups.
+fn growing_level(
+    parent: &GroupWriter,
+    index: usize,
+    spacing: [f64; 3],
+    ratio: Option<i64>,
+) -> Result<(GroupWriter, DatasetWriter, [GroupWriter; 3])> {
+    let g = level_group(parent, index, spacing, ratio)?;
+    let amr_box = create_appendable(
+        &g,
+        "AMRBox",
+        &Values::I32(Vec::new()),
+        6,
+        64,
+        &StoreOptions::plain(),
+    )?;
+    let subs = [
+        g.create_group("PointData")?,
+        g.create_group("CellData")?,
+        g.create_group("FieldData")?,
+    ];
+    Ok((g, amr_box, subs))
+}
+
 fn check_blocks(path: &str, blocks: &[AmrBlock]) -> Result<()> {
     for (i, b) in blocks.iter().enumerate() {
         b.check()
@@ -864,18 +890,8 @@ impl AmrWriter {
         spacing: [f64; 3],
         refinement_ratio: Option<i64>,
     ) -> Result<LevelWriter<'_>> {
-        let g = level_group(&self.group, self.n_levels, spacing, refinement_ratio)?;
-        let amr_box = create_appendable(
-            &g,
-            "AMRBox",
-            &Values::I32(Vec::new()),
-            6,
-            64,
-            &StoreOptions::plain(),
-        )?;
-        let point_group = g.create_group("PointData")?;
-        let cell_group = g.create_group("CellData")?;
-        let field_group = g.create_group("FieldData")?;
+        let (g, amr_box, [point_group, cell_group, field_group]) =
+            growing_level(&self.group, self.n_levels, spacing, refinement_ratio)?;
         self.n_levels += 1;
         Ok(LevelWriter {
             parent: self,
@@ -1063,18 +1079,7 @@ impl AmrStepWriter {
         let (steps, values) = create_steps(group)?;
         let mut states = Vec::new();
         for (i, (spacing, ratio)) in levels.iter().enumerate() {
-            let g = level_group(group, i, *spacing, *ratio)?;
-            let amr_box = create_appendable(
-                &g,
-                "AMRBox",
-                &Values::I32(Vec::new()),
-                6,
-                64,
-                &StoreOptions::plain(),
-            )?;
-            g.create_group("PointData")?;
-            g.create_group("CellData")?;
-            g.create_group("FieldData")?;
+            let (g, amr_box, _) = growing_level(group, i, *spacing, *ratio)?;
             let sg = steps.create_group(&format!("Level{i}"))?;
             states.push(StepLevelState {
                 n_boxes: offsets_dataset(&sg, "NumberOfAMRBoxes", &[])?,

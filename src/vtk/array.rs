@@ -10,7 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::format::message::datatype::{CharacterSet, DatatypeClass};
-use crate::hl::write::{DatasetWriter, GroupWriter};
+use crate::hl::write::{DatasetBuilder, DatasetWriter, GroupWriter};
 use crate::hl::{Dataset, Group, Object};
 use crate::read::selection::Hyperslab;
 
@@ -60,6 +60,7 @@ macro_rules! dispatch {
         }
     };
 }
+pub(crate) use dispatch;
 
 /// Same as `dispatch!` but rebuilds the same variant from `$body`.
 macro_rules! map_same {
@@ -532,33 +533,66 @@ pub fn write_values(
         let refs: Vec<&str> = s.iter().map(String::as_str).collect();
         return group.write_vlen_strings_charset(name, &refs, CharacterSet::Ascii);
     }
+    let chunked = appendable || opts.deflate.is_some() || opts.chunk_rows.is_some();
+    if !chunked || shape.is_empty() {
+        return create_numeric(group, name, values, shape, None, false, opts);
+    }
+    let row_bytes: u64 = shape.iter().skip(1).product::<u64>() * value_size(values);
+    let mut chunk = shape.to_vec();
+    chunk[0] = opts.rows_per_chunk(shape[0], row_bytes);
+    for c in chunk.iter_mut().skip(1) {
+        *c = (*c).max(1);
+    }
+    create_numeric(group, name, values, shape, Some(&chunk), appendable, opts)
+}
+
+/// The size in bytes of one number of `values` (0 for strings).
+fn value_size(values: &Values) -> u64 {
+    fn size<T>(_: &[T]) -> u64 {
+        std::mem::size_of::<T>() as u64
+    }
+    dispatch!(values, v => size(v), _s => 0)
+}
+
+/// Adds the options' filters (shuffle, then deflate) to a chunked dataset.
+pub(crate) fn with_filters(b: DatasetBuilder, opts: &StoreOptions) -> DatasetBuilder {
+    let Some(level) = opts.deflate else {
+        return b;
+    };
+    let b = if opts.shuffle { b.shuffle() } else { b };
+    b.deflate(level)
+}
+
+/// Creates dataset `name` of `values`' number type shaped `shape`, holding
+/// `values` when the shape holds any (else empty): contiguous, or chunked
+/// `chunks` with the options' filters and, when `appendable`, no limit
+/// along the first axis. Strings are refused.
+pub(crate) fn create_numeric(
+    group: &GroupWriter,
+    name: &str,
+    values: &Values,
+    shape: &[u64],
+    chunks: Option<&[u64]>,
+    appendable: bool,
+    opts: &StoreOptions,
+) -> Result<DatasetWriter> {
+    let write = shape.iter().product::<u64>() > 0;
     macro_rules! mk {
         ($t:ty, $v:expr) => {{
-            let row_bytes: u64 =
-                shape.iter().skip(1).product::<u64>() * std::mem::size_of::<$t>() as u64;
-            let chunked = appendable || opts.deflate.is_some() || opts.chunk_rows.is_some();
             let mut b = group.new_dataset::<$t>(name, shape);
-            if chunked && !shape.is_empty() {
-                let mut chunk = shape.to_vec();
-                chunk[0] = opts.rows_per_chunk(shape[0], row_bytes);
-                for c in chunk.iter_mut().skip(1) {
-                    *c = (*c).max(1);
-                }
-                b = b.chunks(&chunk);
+            if let Some(chunks) = chunks {
+                b = b.chunks(chunks);
                 if appendable {
                     let mut max: Vec<Option<u64>> = shape.iter().map(|&d| Some(d)).collect();
-                    max[0] = None;
+                    if let Some(m) = max.first_mut() {
+                        *m = None;
+                    }
                     b = b.maxshape(&max);
                 }
-                if let Some(level) = opts.deflate {
-                    if opts.shuffle {
-                        b = b.shuffle();
-                    }
-                    b = b.deflate(level);
-                }
+                b = with_filters(b, opts);
             }
             let ds = b.create()?;
-            if n > 0 {
+            if write {
                 ds.write::<$t>($v)?;
             }
             ds
@@ -575,7 +609,12 @@ pub fn write_values(
         Values::U64(v) => mk!(u64, v),
         Values::F32(v) => mk!(f32, v),
         Values::F64(v) => mk!(f64, v),
-        Values::Str(_) => unreachable!("strings handled above"),
+        Values::Str(_) => {
+            return Err(Error::unsupported(
+                0,
+                format!("{}/{name}: strings are not numbers", group.path()),
+            ))
+        }
     })
 }
 

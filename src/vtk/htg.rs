@@ -889,6 +889,27 @@ impl<'a> Appender<'a> {
         }
     }
 
+    /// One appender per array of `arrays` into `group`, shaped like the
+    /// array and carrying its marker (none without a group).
+    fn for_arrays(
+        group: Option<&'a GroupWriter>,
+        arrays: &'a [Array],
+        opts: &StoreOptions,
+    ) -> Vec<Self> {
+        let Some(group) = group else {
+            return Vec::new();
+        };
+        arrays
+            .iter()
+            .map(|a| {
+                let mut x = Appender::new(group, &a.name, opts);
+                x.shape_tail = unstructured_shape(a)[1..].to_vec();
+                x.marker = Some(a);
+                x
+            })
+            .collect()
+    }
+
     /// Appends values (whole rows); returns the first row written.
     fn push(&mut self, v: &Values) -> Result<u64> {
         let start = self.rows;
@@ -1042,26 +1063,8 @@ pub fn write(
     } else {
         Some(group.create_group("FieldData")?)
     };
-    let mut cells: Vec<Appender> = first
-        .cell_data
-        .iter()
-        .map(|a| {
-            let mut x = Appender::new(cell_group.as_ref().unwrap(), &a.name, opts);
-            x.shape_tail = unstructured_shape(a)[1..].to_vec();
-            x.marker = Some(a);
-            x
-        })
-        .collect();
-    let mut fields: Vec<Appender> = first
-        .field_data
-        .iter()
-        .map(|a| {
-            let mut x = Appender::new(field_group.as_ref().unwrap(), &a.name, opts);
-            x.shape_tail = unstructured_shape(a)[1..].to_vec();
-            x.marker = Some(a);
-            x
-        })
-        .collect();
+    let mut cells = Appender::for_arrays(cell_group.as_ref(), &first.cell_data, opts);
+    let mut fields = Appender::for_arrays(field_group.as_ref(), &first.field_data, opts);
 
     // Offsets per step: the nine geometry offsets, parts, cell and field
     // array offsets and field sizes.
@@ -1189,18 +1192,22 @@ pub fn write(
     for (i, name) in GEOMETRY_OFFSETS.iter().enumerate() {
         offs(name, geo.iter().map(|o| o[i]).collect())?;
     }
+    let plain = |g: &GroupWriter, name: &str, v: Vec<i64>, shape: &[u64]| -> Result<()> {
+        write_values(
+            g,
+            name,
+            &Values::I64(v),
+            shape,
+            &StoreOptions::plain(),
+            true,
+        )?;
+        Ok(())
+    };
     if !cell_names.is_empty() {
         let g = steps.create_group("CellDataOffsets")?;
         for (name, v) in cell_names.iter().zip(cell_offs) {
             let n = v.len() as u64;
-            write_values(
-                &g,
-                name,
-                &Values::I64(v),
-                &[n],
-                &StoreOptions::plain(),
-                true,
-            )?;
+            plain(&g, name, v, &[n])?;
         }
     }
     if !field_names.is_empty() {
@@ -1208,22 +1215,8 @@ pub fn write(
         let gs = steps.create_group("FieldDataSizes")?;
         for ((name, v), sz) in field_names.iter().zip(field_offs).zip(field_sizes) {
             let n = v.len() as u64;
-            write_values(
-                &go,
-                name,
-                &Values::I64(v),
-                &[n],
-                &StoreOptions::plain(),
-                true,
-            )?;
-            write_values(
-                &gs,
-                name,
-                &Values::I64(sz),
-                &[n, 2],
-                &StoreOptions::plain(),
-                true,
-            )?;
+            plain(&go, name, v, &[n])?;
+            plain(&gs, name, sz, &[n, 2])?;
         }
     }
     Ok(())

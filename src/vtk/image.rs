@@ -49,6 +49,7 @@ use super::array::{
     self, array_datasets, at, read_array, read_marker, read_values, read_values_rows, Array,
     StoreOptions, Values,
 };
+use super::grid::grid_counts;
 use super::{DataType, Series, ROOT};
 use crate::error::{Error, Result};
 use crate::format::message::datatype::DatatypeClass;
@@ -122,26 +123,7 @@ impl ImageData {
             && self.direction == other.direction
     }
 
-    /// Points per axis in storage order `[nz, ny, nx]` (x fastest).
-    pub fn point_dims(&self) -> [u64; 3] {
-        extent_point_dims(&self.extent)
-    }
-
-    /// Cells per axis in storage order `[nz, ny, nx]`; a flat axis (one
-    /// point) counts one cell layer, as in VTK.
-    pub fn cell_dims(&self) -> [u64; 3] {
-        cell_dims_of(self.point_dims())
-    }
-
-    /// Number of points.
-    pub fn n_points(&self) -> u64 {
-        self.point_dims().iter().product()
-    }
-
-    /// Number of cells.
-    pub fn n_cells(&self) -> u64 {
-        self.cell_dims().iter().product()
-    }
+    grid_counts!();
 
     /// The shape of a point array's dataset without its component axis:
     /// `[nz, ny, nx]` with single-point axes dropped (`[1]` if all are).
@@ -1169,6 +1151,25 @@ pub(crate) fn has_markers<'a>(arrays: impl IntoIterator<Item = &'a Array>) -> bo
     arrays.into_iter().any(|a| a.attribute.is_some())
 }
 
+/// Checks a field array: a name without `/`, whole tuples.
+fn check_field(a: &Array) -> Result<()> {
+    if a.name.is_empty() || a.name.contains('/') {
+        return Err(Error::wrong_use(format!(
+            "field array name {:?} is empty or contains '/'",
+            a.name
+        )));
+    }
+    if a.components == 0 || a.values.len() % a.components != 0 {
+        return Err(Error::wrong_use(format!(
+            "field array {:?}: {} values are not whole tuples of {}",
+            a.name,
+            a.values.len(),
+            a.components
+        )));
+    }
+    Ok(())
+}
+
 /// Writes static field arrays into `group/FieldData`.
 pub(crate) fn write_field_static(
     group: &GroupWriter,
@@ -1180,20 +1181,7 @@ pub(crate) fn write_field_static(
     }
     let fd = group.create_group("FieldData")?;
     for a in arrays {
-        if a.name.is_empty() || a.name.contains('/') {
-            return Err(Error::wrong_use(format!(
-                "field array name {:?} is empty or contains '/'",
-                a.name
-            )));
-        }
-        if a.components == 0 || a.values.len() % a.components != 0 {
-            return Err(Error::wrong_use(format!(
-                "field array {:?}: {} values are not whole tuples of {}",
-                a.name,
-                a.values.len(),
-                a.components
-            )));
-        }
+        check_field(a)?;
         array::write_array(&fd, a, opts, false)?;
     }
     Ok(())
@@ -1237,42 +1225,16 @@ pub(crate) fn create_appendable(
     shape.extend_from_slice(row);
     let mut chunk = vec![chunk_rows.max(1)];
     chunk.extend(row.iter().map(|&d| d.max(1)));
-    let mut max: Vec<Option<u64>> = shape.iter().map(|&d| Some(d)).collect();
-    max[0] = None;
-    macro_rules! mk {
-        ($t:ty) => {{
-            let mut b = group
-                .new_dataset::<$t>(name, &shape)
-                .chunks(&chunk)
-                .maxshape(&max);
-            if let Some(level) = opts.deflate {
-                if opts.shuffle {
-                    b = b.shuffle();
-                }
-                b = b.deflate(level);
-            }
-            b.create()
-        }};
-    }
-    match like {
-        Values::I8(_) => mk!(i8),
-        Values::U8(_) => mk!(u8),
-        Values::I16(_) => mk!(i16),
-        Values::U16(_) => mk!(u16),
-        Values::I32(_) => mk!(i32),
-        Values::U32(_) => mk!(u32),
-        Values::I64(_) => mk!(i64),
-        Values::U64(_) => mk!(u64),
-        Values::F32(_) => mk!(f32),
-        Values::F64(_) => mk!(f64),
-        Values::Str(_) => Err(Error::unsupported(
+    if let Values::Str(_) = like {
+        return Err(Error::unsupported(
             0,
             format!(
                 "{}/{name}: string arrays cannot change over time",
                 group.path()
             ),
-        )),
+        ));
     }
+    array::create_numeric(group, name, like, &shape, Some(&chunk), true, opts)
 }
 
 /// A dataset grown step by step; a step equal to the previous one is not
@@ -1466,20 +1428,7 @@ impl TimeFields {
     ) -> Result<()> {
         if step == 0 {
             for a in arrays {
-                if a.name.is_empty() || a.name.contains('/') {
-                    return Err(Error::wrong_use(format!(
-                        "field array name {:?} is empty or contains '/'",
-                        a.name
-                    )));
-                }
-                if a.components == 0 || a.values.len() % a.components != 0 {
-                    return Err(Error::wrong_use(format!(
-                        "field array {:?}: {} values are not whole tuples of {}",
-                        a.name,
-                        a.values.len(),
-                        a.components
-                    )));
-                }
+                check_field(a)?;
                 self.entries.push((
                     a.name.clone(),
                     a.components,
@@ -1857,14 +1806,8 @@ impl ImageWriter {
             chunk[0] = opts.rows_per_chunk(shape[0], row_bytes);
         }
         let chunk: Vec<u64> = chunk.into_iter().map(|c| c.max(1)).collect();
-        let mut b = group.new_dataset::<T>(name, &shape).chunks(&chunk);
-        if let Some(level) = opts.deflate {
-            if opts.shuffle {
-                b = b.shuffle();
-            }
-            b = b.deflate(level);
-        }
-        let dataset = b.create()?;
+        let b = group.new_dataset::<T>(name, &shape).chunks(&chunk);
+        let dataset = array::with_filters(b, opts).create()?;
         Ok(ArrayWriter {
             dataset,
             root: self.root.clone(),

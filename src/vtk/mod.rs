@@ -16,6 +16,7 @@ pub mod array;
 pub mod composite;
 pub mod data;
 pub mod demo;
+mod grid;
 pub mod htg;
 pub mod image;
 pub mod polydata;

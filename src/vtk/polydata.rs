@@ -38,9 +38,9 @@ use crate::hl::{File, Group};
 
 use super::array::{read_array_rows, Array, StoreOptions, Values};
 use super::temporal::{
-    geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
-    split_array, step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps,
-    StepsMap,
+    geometry_offset, malformed, read_counts, read_index_rows, read_mesh_series, read_mesh_step,
+    split_array, step_parts, step_writer, sum, with_path, with_step_arrays, Engine, MeshPart,
+    Record, Rows, Steps, StepsMap,
 };
 use super::unstructured::{check_ids, check_offsets, points_array};
 use super::{read_header, DataType, Series, ROOT};
@@ -255,7 +255,7 @@ fn read_one(
         key.extend([cell_offs[t], conn_offs[t]]);
     }
     let path = group.path().to_string();
-    let mut parts = match cache.get(&key) {
+    let parts = match cache.get(&key) {
         Some(p) => p.clone(),
         None => {
             let np = &c.points[r.clone()];
@@ -326,70 +326,28 @@ fn read_one(
         .clone()
         .map(|p| (0..4).map(|t| c.cells[t][p]).sum())
         .collect();
-    let step = steps.map(|st| (st, s));
-    let pd = read_part_arrays(group, "PointData", step, pts_off, &c.points[r])?;
-    let cd = read_part_arrays(group, "CellData", step, cell_default, &ncells)?;
-    let fd = read_field_data(group, step)?;
-    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
-        p.point_data = pd;
-        p.cell_data = cd;
-        p.field_data = fd.clone();
-    }
-    Ok(parts)
-}
-
-fn check_type(group: &Group) -> Result<()> {
-    if let Ok(a) = group.attr("Type") {
-        let name = a.read_string()?;
-        let name = name.trim_end_matches(['\0', ' ']);
-        if name != "PolyData" {
-            return Err(Error::wrong_use(format!(
-                "{}: Type is {name}, not PolyData",
-                group.path()
-            )));
-        }
-    }
-    Ok(())
+    with_step_arrays(
+        group,
+        steps,
+        s,
+        parts,
+        pts_off,
+        &c.points[r],
+        cell_default,
+        &ncells,
+    )
 }
 
 /// Reads every step (one for static data) of a PolyData layout group, each
 /// as its partitions. Offsets follow the specification (see the module
 /// documentation for where VTK 9.7's reader differs).
 pub fn read(group: &Group) -> Result<Series<Vec<PolyData>>> {
-    check_type(group)?;
-    let steps = Steps::read(group)?;
-    let c = read_all_counts(group)?;
-    let mut cache = HashMap::new();
-    match &steps {
-        None => Ok(Series::single(read_one(group, &c, None, 0, &mut cache)?)),
-        Some(st) => {
-            let mut out = Vec::with_capacity(st.nsteps);
-            for s in 0..st.nsteps {
-                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
-            }
-            Ok(Series {
-                times: Some(st.times.clone()),
-                steps: out,
-            })
-        }
-    }
+    read_mesh_series(group, DataType::PolyData, read_all_counts, read_one)
 }
 
 /// Reads step `s` of a PolyData layout (0 for static data).
 pub fn read_step(group: &Group, s: usize) -> Result<Vec<PolyData>> {
-    check_type(group)?;
-    let steps = Steps::read(group)?;
-    if let Some(st) = &steps {
-        if s >= st.nsteps {
-            return Err(Error::wrong_use(format!(
-                "{}: step {s} of {}",
-                group.path(),
-                st.nsteps
-            )));
-        }
-    }
-    let c = read_all_counts(group)?;
-    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+    read_mesh_step(group, DataType::PolyData, s, read_all_counts, read_one)
 }
 
 /// Reads the partitions of a static PolyData file (the first step of a
@@ -522,54 +480,10 @@ impl MeshPart for PolyData {
     }
 }
 
+step_writer!(
 /// Writes a PolyData step after step while a computation runs (see
 /// [`super::unstructured::UnstructuredStepWriter`], which it mirrors).
-pub struct PolyDataStepWriter {
-    core: StepCore<PolyData>,
-}
-
-impl PolyDataStepWriter {
-    /// Starts a temporal PolyData in a new file (`/VTKHDF`).
-    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
-        Ok(PolyDataStepWriter {
-            core: StepCore::create(file, opts)?,
-        })
-    }
-
-    /// Continues the temporal PolyData file at `path` (rewritten first in
-    /// the appendable layout when its datasets cannot grow).
-    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
-        Ok(PolyDataStepWriter {
-            core: StepCore::reopen(path.as_ref(), opts)?,
-        })
-    }
-
-    /// Steps in the file.
-    pub fn steps(&self) -> u64 {
-        self.core.steps()
-    }
-
-    /// Appends a step at `time` (geometry written only when it differs from
-    /// the previous step's). Commits.
-    pub fn append_step(&mut self, time: f64, parts: &[PolyData]) -> Result<()> {
-        self.core.append_step(time, parts)
-    }
-
-    /// Appends a step reusing the previous geometry with new arrays.
-    /// Commits.
-    pub fn append_step_fields(
-        &mut self,
-        time: f64,
-        point_data: &[Vec<Array>],
-        cell_data: &[Vec<Array>],
-        field_data: &[Array],
-    ) -> Result<()> {
-        self.core
-            .append_step_fields(time, point_data, cell_data, field_data)
-    }
-
-    /// Commits and closes the file.
-    pub fn close(self) -> Result<()> {
-        self.core.close()
-    }
-}
+    PolyDataStepWriter,
+    PolyData,
+    "PolyData"
+);

@@ -19,12 +19,8 @@
 //!   on temporal structured grids; its reader reads what is written here.
 
 use super::array::{self, Array, StoreOptions, Values};
-use super::image::{
-    cell_dims_of, check_extent, check_type, extent_point_dims, locate_dataset, read_field_arrays,
-    read_structured_arrays, set_type, write_field_static, write_structured_static, Appender,
-    OffsetsWriter, Steps, StepsWriter,
-};
-use super::rectilinear::{read_dimensions, write_dimensions, zero_extent};
+use super::grid::{self, grid_counts, zero_extent, Grid};
+use super::image::{locate_dataset, Appender, OffsetsWriter, Steps, StepsWriter};
 use super::{DataType, Series, ROOT};
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
@@ -60,28 +56,35 @@ impl StructuredGrid {
         }
     }
 
-    /// Points per axis in storage order `[nz, ny, nx]`.
-    pub fn point_dims(&self) -> [u64; 3] {
-        extent_point_dims(&self.extent)
+    grid_counts!();
+}
+
+fn points_shape(p: [u64; 3]) -> [u64; 4] {
+    [p[0], p[1], p[2], 3]
+}
+
+impl Grid for StructuredGrid {
+    const TYPE: DataType = DataType::StructuredGrid;
+    const WHAT: &'static str = "structured grid";
+    type Geometry = (Appender, OffsetsWriter);
+
+    fn extent(&self) -> &[i64; 6] {
+        &self.extent
     }
 
-    /// Cells per axis in storage order `[nz, ny, nx]` (1 along flat axes).
-    pub fn cell_dims(&self) -> [u64; 3] {
-        cell_dims_of(self.point_dims())
+    fn arrays(&self) -> [&[Array]; 3] {
+        [&self.point_data, &self.cell_data, &self.field_data]
     }
 
-    /// Number of points.
-    pub fn n_points(&self) -> u64 {
-        self.point_dims().iter().product()
+    fn arrays_mut(&mut self) -> [&mut Vec<Array>; 3] {
+        [
+            &mut self.point_data,
+            &mut self.cell_data,
+            &mut self.field_data,
+        ]
     }
 
-    /// Number of cells.
-    pub fn n_cells(&self) -> u64 {
-        self.cell_dims().iter().product()
-    }
-
-    fn check(&self) -> Result<()> {
-        check_extent(&self.extent, "structured grid")?;
+    fn check_geometry(&self) -> Result<()> {
         let n = self.n_points();
         if self.points.components != 3
             || self.points.values.len() as u64 != n.saturating_mul(3)
@@ -97,52 +100,81 @@ impl StructuredGrid {
         }
         Ok(())
     }
-}
 
-fn points_shape(p: [u64; 3]) -> [u64; 4] {
-    [p[0], p[1], p[2], 3]
-}
-
-fn read_step(group: &Group, steps: Option<&Steps>, step: usize) -> Result<StructuredGrid> {
-    let p = read_dimensions(group)?;
-    let ds = group
-        .dataset("Points")
-        .map_err(|e| array::at(&format!("{}/Points", group.path()), e))?;
-    let loc = locate_dataset(ds, "Points", steps, step, "PointOffsets", p)?;
-    if loc.components() != 3 {
-        return Err(Error::malformed(
-            0,
-            format!(
-                "{}/Points: {} components per point, expected 3",
-                group.path(),
-                loc.components()
-            ),
-        ));
+    fn read_geometry(
+        group: &Group,
+        steps: Option<&Steps>,
+        step: usize,
+        p: [u64; 3],
+    ) -> Result<Self> {
+        let ds = group
+            .dataset("Points")
+            .map_err(|e| array::at(&format!("{}/Points", group.path()), e))?;
+        let loc = locate_dataset(ds, "Points", steps, step, "PointOffsets", p)?;
+        if loc.components() != 3 {
+            return Err(Error::malformed(
+                0,
+                format!(
+                    "{}/Points: {} components per point, expected 3",
+                    group.path(),
+                    loc.components()
+                ),
+            ));
+        }
+        let mut points = loc.read()?;
+        points.attribute = None;
+        Ok(StructuredGrid {
+            extent: zero_extent(p),
+            points,
+            point_data: Vec::new(),
+            cell_data: Vec::new(),
+            field_data: Vec::new(),
+        })
     }
-    let mut points = loc.read()?;
-    points.attribute = None;
-    Ok(StructuredGrid {
-        extent: zero_extent(p),
-        points,
-        point_data: read_structured_arrays(group, steps, step, "PointData", p)?,
-        cell_data: read_structured_arrays(group, steps, step, "CellData", cell_dims_of(p))?,
-        field_data: read_field_arrays(group, steps, step)?,
-    })
+
+    fn write_geometry(&self, group: &GroupWriter, opts: &StoreOptions) -> Result<()> {
+        array::write_values(
+            group,
+            "Points",
+            &self.points.values,
+            &points_shape(self.point_dims()),
+            opts,
+            false,
+        )?;
+        Ok(())
+    }
+
+    fn push_geometry(
+        &self,
+        first: &Self,
+        (points, offsets): &mut Self::Geometry,
+        group: &GroupWriter,
+        sw: &StepsWriter,
+        step: usize,
+    ) -> Result<()> {
+        if self.points.values.type_name() != first.points.values.type_name() {
+            return Err(Error::wrong_use(format!(
+                "step {step}: points are {}, the first step's {}",
+                self.points.values.type_name(),
+                first.points.values.type_name()
+            )));
+        }
+        let off = points.push(
+            group,
+            "Points",
+            &self.points.values,
+            &points_shape(self.point_dims()),
+            1,
+            sw.opts(),
+            true,
+        )?;
+        offsets.push(sw.steps_group(), "PointOffsets", &[off as i64])
+    }
 }
 
 /// Reads the StructuredGrid held by `group`, every step.
 pub fn read(group: &Group) -> Result<Series<StructuredGrid>> {
-    check_type(group, DataType::StructuredGrid)?;
-    let steps = Steps::read(group)?;
-    match &steps {
-        None => Ok(Series::single(read_step(group, None, 0)?)),
-        Some(st) => Ok(Series {
-            times: Some(st.times().to_vec()),
-            steps: (0..st.len())
-                .map(|s| read_step(group, Some(st), s))
-                .collect::<Result<Vec<_>>>()?,
-        }),
-    }
+    grid::read(group)
 }
 
 /// Reads the StructuredGrid of a file (`/VTKHDF`).
@@ -158,72 +190,7 @@ pub fn write(
     data: &Series<StructuredGrid>,
     opts: &StoreOptions,
 ) -> Result<()> {
-    let first = data
-        .steps
-        .first()
-        .ok_or_else(|| Error::wrong_use("a StructuredGrid needs at least one step"))?;
-    first.check()?;
-    let p = first.point_dims();
-    set_type(group, DataType::StructuredGrid, 7)?;
-    write_dimensions(group, p)?;
-    let Some(times) = &data.times else {
-        if data.steps.len() != 1 {
-            return Err(Error::wrong_use(format!(
-                "static StructuredGrid needs exactly one step, {} given",
-                data.steps.len()
-            )));
-        }
-        array::write_values(
-            group,
-            "Points",
-            &first.points.values,
-            &points_shape(p),
-            opts,
-            false,
-        )?;
-        write_structured_static(group, &first.point_data, p, false, opts)?;
-        write_structured_static(group, &first.cell_data, p, true, opts)?;
-        return write_field_static(group, &first.field_data, opts);
-    };
-    if times.len() != data.steps.len() {
-        return Err(Error::wrong_use(format!(
-            "temporal StructuredGrid: {} times for {} steps",
-            times.len(),
-            data.steps.len()
-        )));
-    }
-    let mut sw = StepsWriter::create(group, p, opts)?;
-    let mut points = Appender::default();
-    let mut offsets = OffsetsWriter::default();
-    for (s, (t, g)) in times.iter().zip(&data.steps).enumerate() {
-        g.check()?;
-        if g.point_dims() != p {
-            return Err(Error::wrong_use(format!(
-                "step {s}: structured grid of {:?} points (z, y, x), the first step has {p:?}",
-                g.point_dims()
-            )));
-        }
-        if g.points.values.type_name() != first.points.values.type_name() {
-            return Err(Error::wrong_use(format!(
-                "step {s}: points are {}, the first step's {}",
-                g.points.values.type_name(),
-                first.points.values.type_name()
-            )));
-        }
-        let off = points.push(
-            group,
-            "Points",
-            &g.points.values,
-            &points_shape(p),
-            1,
-            sw.opts(),
-            true,
-        )?;
-        offsets.push(sw.steps_group(), "PointOffsets", &[off as i64])?;
-        sw.push_arrays(&g.point_data, &g.cell_data, &g.field_data)?;
-        sw.finish_step(*t)?;
-    }
-    Ok(())
+    grid::write(group, data, opts)
 }
 
 /// Writes a StructuredGrid file: `/VTKHDF` created on `file`'s root.

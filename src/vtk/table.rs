@@ -25,7 +25,7 @@
 //! VTK's writer drops a table's field data, so the model has none.
 
 use super::array::{
-    array_datasets, read_array_rows, write_array, write_marker, Array, StoreOptions, Values,
+    self, array_datasets, read_array_rows, write_array, write_marker, Array, StoreOptions, Values,
 };
 use super::{create_root, DataType, Series};
 use crate::error::{Error, Result};
@@ -124,55 +124,21 @@ pub(crate) fn create_appendable(
             group.path()
         )));
     }
-    let (shape, chunks, max) = if c == 1 {
-        (vec![n], vec![chunk_rows.max(1)], vec![None])
-    } else {
-        (
-            vec![n / c, c],
-            vec![chunk_rows.max(1), c],
-            vec![None, Some(c)],
-        )
-    };
-    macro_rules! mk {
-        ($t:ty, $v:expr) => {{
-            let mut b = group
-                .new_dataset::<$t>(name, &shape)
-                .chunks(&chunks)
-                .maxshape(&max);
-            if let Some(level) = opts.deflate {
-                if opts.shuffle {
-                    b = b.shuffle();
-                }
-                b = b.deflate(level);
-            }
-            let ds = b.create()?;
-            if n > 0 {
-                ds.write::<$t>($v)?;
-            }
-            ds
-        }};
+    if let Values::Str(_) = values {
+        return Err(Error::unsupported(
+            0,
+            format!(
+                "{}/{name}: string datasets cannot be appended to",
+                group.path()
+            ),
+        ));
     }
-    Ok(match values {
-        Values::I8(v) => mk!(i8, v),
-        Values::U8(v) => mk!(u8, v),
-        Values::I16(v) => mk!(i16, v),
-        Values::U16(v) => mk!(u16, v),
-        Values::I32(v) => mk!(i32, v),
-        Values::U32(v) => mk!(u32, v),
-        Values::I64(v) => mk!(i64, v),
-        Values::U64(v) => mk!(u64, v),
-        Values::F32(v) => mk!(f32, v),
-        Values::F64(v) => mk!(f64, v),
-        Values::Str(_) => {
-            return Err(Error::unsupported(
-                0,
-                format!(
-                    "{}/{name}: string datasets cannot be appended to",
-                    group.path()
-                ),
-            ))
-        }
-    })
+    let (shape, chunks) = if c == 1 {
+        (vec![n], vec![chunk_rows.max(1)])
+    } else {
+        (vec![n / c, c], vec![chunk_rows.max(1), c])
+    };
+    array::create_numeric(group, name, values, &shape, Some(&chunks), true, opts)
 }
 
 /// Rows per chunk for appended data of `row_bytes` bytes per row: the

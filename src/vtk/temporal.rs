@@ -42,7 +42,7 @@ use crate::hl::{Dataset, Group};
 use crate::read::selection::Hyperslab;
 
 use super::array::{
-    array_datasets, read_array_rows, read_marker, read_values, read_values_rows,
+    array_datasets, dispatch, read_array_rows, read_marker, read_values, read_values_rows,
     unstructured_shape, write_marker, Array, StoreOptions, Values,
 };
 
@@ -446,6 +446,104 @@ pub(crate) fn read_field_data(
 // Writing
 // ---------------------------------------------------------------------------
 
+/// Reads step `s`'s point arrays (from row `point_off`, `points` per
+/// partition), cell arrays (from `cell_off`, `cells` per partition) and
+/// field arrays into `parts`, and gives them back.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_step_arrays<M: MeshPart>(
+    group: &Group,
+    steps: Option<&Steps>,
+    s: usize,
+    mut parts: Vec<M>,
+    point_off: u64,
+    points: &[u64],
+    cell_off: u64,
+    cells: &[u64],
+) -> Result<Vec<M>> {
+    let step = steps.map(|st| (st, s));
+    let pd = read_part_arrays(group, "PointData", step, point_off, points)?;
+    let cd = read_part_arrays(group, "CellData", step, cell_off, cells)?;
+    let fd = read_field_data(group, step)?;
+    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
+        p.set_data(pd, cd, fd.clone());
+    }
+    Ok(parts)
+}
+
+/// Fails when `group` has a `Type` other than `want`.
+pub(crate) fn check_type(group: &Group, want: super::DataType) -> Result<()> {
+    if let Ok(a) = group.attr("Type") {
+        let name = a.read_string()?;
+        let name = name.trim_end_matches(['\0', ' ']);
+        if name != want.name() {
+            return Err(Error::wrong_use(format!(
+                "{}: Type is {name}, not {}",
+                group.path(),
+                want.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads one step's partitions of a mesh layout from its counts (`C`),
+/// sharing geometry between steps through a cache keyed by `K`.
+pub(crate) type ReadOne<M, C, K> =
+    fn(&Group, &C, Option<&Steps>, usize, &mut HashMap<K, Vec<M>>) -> Result<Vec<M>>;
+
+/// Reads every step (one for static data) of a mesh layout group of type
+/// `want`: `counts` reads the partition counts, `read_one` a step.
+pub(crate) fn read_mesh_series<M, C, K>(
+    group: &Group,
+    want: super::DataType,
+    counts: fn(&Group) -> Result<C>,
+    read_one: ReadOne<M, C, K>,
+) -> Result<super::Series<Vec<M>>> {
+    check_type(group, want)?;
+    let steps = Steps::read(group)?;
+    let c = counts(group)?;
+    let mut cache = HashMap::new();
+    match &steps {
+        None => Ok(super::Series::single(read_one(
+            group, &c, None, 0, &mut cache,
+        )?)),
+        Some(st) => {
+            let mut out = Vec::with_capacity(st.nsteps);
+            for s in 0..st.nsteps {
+                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
+            }
+            Ok(super::Series {
+                times: Some(st.times.clone()),
+                steps: out,
+            })
+        }
+    }
+}
+
+/// Reads step `s` (0 for static data) of a mesh layout group of type
+/// `want` (see [`read_mesh_series`]).
+pub(crate) fn read_mesh_step<M, C, K>(
+    group: &Group,
+    want: super::DataType,
+    s: usize,
+    counts: fn(&Group) -> Result<C>,
+    read_one: ReadOne<M, C, K>,
+) -> Result<Vec<M>> {
+    check_type(group, want)?;
+    let steps = Steps::read(group)?;
+    if let Some(st) = &steps {
+        if s >= st.nsteps {
+            return Err(Error::wrong_use(format!(
+                "{}: step {s} of {}",
+                group.path(),
+                st.nsteps
+            )));
+        }
+    }
+    let c = counts(group)?;
+    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+}
+
 /// Rows of one bulk dataset of one partition.
 pub(crate) enum Rows<'a> {
     /// 64-bit integers (offsets, connectivity).
@@ -558,24 +656,6 @@ fn append_typed<T: crate::H5Type>(
     ds.write_slice(&Hyperslab::new(&s, &count, &vec![1; shape.len()]), data)
 }
 
-macro_rules! on_values {
-    ($values:expr, $v:ident => $body:expr) => {
-        match $values {
-            Values::I8($v) => $body,
-            Values::U8($v) => $body,
-            Values::I16($v) => $body,
-            Values::U16($v) => $body,
-            Values::I32($v) => $body,
-            Values::U32($v) => $body,
-            Values::I64($v) => $body,
-            Values::U64($v) => $body,
-            Values::F32($v) => $body,
-            Values::F64($v) => $body,
-            Values::Str(_) => unreachable!("strings are handled apart"),
-        }
-    };
-}
-
 impl Engine {
     /// A new layout in `group` (which holds nothing yet).
     pub fn new(
@@ -679,10 +759,7 @@ impl Engine {
             match rows {
                 Rows::I64(_) => self.create::<i64>(path, c, n, compress, chunk)?,
                 Rows::U8(_) => self.create::<u8>(path, c, n, compress, chunk)?,
-                Rows::Values(v) => on_values!(v, x => {
-                    let _ = x;
-                    self.create_like(path, v, c, n, compress)?
-                }),
+                Rows::Values(v) => self.create_like(path, v, c, n, compress)?,
             };
         }
         let ds = self.datasets[path].clone();
@@ -690,7 +767,11 @@ impl Engine {
         match rows {
             Rows::I64(v) => append_typed(&ds, start, v, c)?,
             Rows::U8(v) => append_typed(&ds, start, v, c)?,
-            Rows::Values(v) => on_values!(v, x => append_typed(&ds, start, x, c)?),
+            Rows::Values(v) => dispatch!(v, x => append_typed(&ds, start, x, c)?, _s => {
+                return Err(Error::wrong_use(format!(
+                    "{path}: strings are only allowed in FieldData"
+                )))
+            }),
         }
         self.rows.insert(path.to_string(), start + n);
         Ok(start)
@@ -1642,3 +1723,73 @@ impl<M: MeshPart> StepCore<M> {
         }
     }
 }
+
+/// Declares the public step-by-step writer of a mesh type `$mesh` (named
+/// `$name` in the documentation): a [`StepCore`] behind the public methods
+/// `new`, `reopen`, `steps`, `append_step`, `append_step_fields` and
+/// `close`.
+macro_rules! step_writer {
+    ($(#[$doc:meta])* $writer:ident, $mesh:ty, $name:literal) => {
+        $(#[$doc])*
+        pub struct $writer {
+            core: $crate::vtk::temporal::StepCore<$mesh>,
+        }
+
+        impl $writer {
+            #[doc = concat!("Starts a temporal ", $name, " in a new file (`/VTKHDF`).")]
+            pub fn new(
+                file: $crate::hl::write::FileWriter,
+                opts: $crate::vtk::array::StoreOptions,
+            ) -> $crate::error::Result<Self> {
+                Ok($writer {
+                    core: $crate::vtk::temporal::StepCore::create(file, opts)?,
+                })
+            }
+
+            #[doc = concat!(
+                "Continues the temporal ", $name, " file at `path` (written by this crate, ",
+                "VTK or others). A file whose datasets cannot grow (VTK stores `Steps/Values` ",
+                "contiguous) is first rewritten in the appendable layout, holding the same data."
+            )]
+            pub fn reopen(
+                path: impl AsRef<std::path::Path>,
+                opts: $crate::vtk::array::StoreOptions,
+            ) -> $crate::error::Result<Self> {
+                Ok($writer {
+                    core: $crate::vtk::temporal::StepCore::reopen(path.as_ref(), opts)?,
+                })
+            }
+
+            /// Steps in the file.
+            pub fn steps(&self) -> u64 {
+                self.core.steps()
+            }
+
+            /// Appends a step at `time`; the geometry is written when it
+            /// differs from the previous step's, else reused. Commits.
+            pub fn append_step(&mut self, time: f64, parts: &[$mesh]) -> $crate::error::Result<()> {
+                self.core.append_step(time, parts)
+            }
+
+            /// Appends a step that reuses the previous step's geometry, with
+            /// new arrays: `point_data[p]` and `cell_data[p]` for partition
+            /// `p`, and the step's field data. Commits.
+            pub fn append_step_fields(
+                &mut self,
+                time: f64,
+                point_data: &[Vec<$crate::vtk::array::Array>],
+                cell_data: &[Vec<$crate::vtk::array::Array>],
+                field_data: &[$crate::vtk::array::Array],
+            ) -> $crate::error::Result<()> {
+                self.core
+                    .append_step_fields(time, point_data, cell_data, field_data)
+            }
+
+            /// Commits and closes the file.
+            pub fn close(self) -> $crate::error::Result<()> {
+                self.core.close()
+            }
+        }
+    };
+}
+pub(crate) use step_writer;

@@ -46,8 +46,9 @@ use crate::hl::{Dataset, File, Group};
 
 use super::array::{read_array_rows, Array, StoreOptions, Values};
 use super::temporal::{
-    geometry_offset, malformed, read_counts, read_field_data, read_index_rows, read_part_arrays,
-    step_parts, sum, with_path, Engine, MeshPart, Record, Rows, StepCore, Steps, StepsMap,
+    geometry_offset, malformed, read_counts, read_index_rows, read_mesh_series, read_mesh_step,
+    step_parts, step_writer, sum, with_path, with_step_arrays, Engine, MeshPart, Record, Rows,
+    Steps, StepsMap,
 };
 use super::{read_header, DataType, Series, ROOT};
 
@@ -504,7 +505,7 @@ fn read_one(
             base,
         )?);
     }
-    let mut parts = match cache.get(&key) {
+    let parts = match cache.get(&key) {
         Some(p) => p.clone(),
         None => {
             let (_, p) = read_geometry(group, c, steps, s, base, nparts)?;
@@ -514,31 +515,16 @@ fn read_one(
         }
     };
     let r = base as usize..(base + nparts) as usize;
-    let step = steps.map(|st| (st, s));
-    let pd = read_part_arrays(group, "PointData", step, pts_off, &c.points[r.clone()])?;
-    let cd = read_part_arrays(group, "CellData", step, cell_off, &c.cells[r])?;
-    let fd = read_field_data(group, step)?;
-    for ((p, pd), cd) in parts.iter_mut().zip(pd).zip(cd) {
-        p.point_data = pd;
-        p.cell_data = cd;
-        p.field_data = fd.clone();
-    }
-    Ok(parts)
-}
-
-fn check_type(group: &Group, want: DataType) -> Result<()> {
-    if let Ok(a) = group.attr("Type") {
-        let name = a.read_string()?;
-        let name = name.trim_end_matches(['\0', ' ']);
-        if name != want.name() {
-            return Err(Error::wrong_use(format!(
-                "{}: Type is {name}, not {}",
-                group.path(),
-                want.name()
-            )));
-        }
-    }
-    Ok(())
+    with_step_arrays(
+        group,
+        steps,
+        s,
+        parts,
+        pts_off,
+        &c.points[r.clone()],
+        cell_off,
+        &c.cells[r],
+    )
 }
 
 /// Reads every step (one for static data) of an UnstructuredGrid layout
@@ -551,41 +537,19 @@ fn check_type(group: &Group, want: DataType) -> Result<()> {
 /// array goes to the unique set of partitions whose counts add up to its
 /// rows.
 pub fn read(group: &Group) -> Result<Series<Vec<UnstructuredGrid>>> {
-    check_type(group, DataType::UnstructuredGrid)?;
-    let steps = Steps::read(group)?;
-    let c = read_all_counts(group)?;
-    let mut cache = HashMap::new();
-    match &steps {
-        None => Ok(Series::single(read_one(group, &c, None, 0, &mut cache)?)),
-        Some(st) => {
-            let mut out = Vec::with_capacity(st.nsteps);
-            for s in 0..st.nsteps {
-                out.push(read_one(group, &c, Some(st), s, &mut cache)?);
-            }
-            Ok(Series {
-                times: Some(st.times.clone()),
-                steps: out,
-            })
-        }
-    }
+    read_mesh_series(group, DataType::UnstructuredGrid, read_all_counts, read_one)
 }
 
 /// Reads step `s` of a temporal UnstructuredGrid layout (or the data of a
 /// static one, `s` = 0).
 pub fn read_step(group: &Group, s: usize) -> Result<Vec<UnstructuredGrid>> {
-    check_type(group, DataType::UnstructuredGrid)?;
-    let steps = Steps::read(group)?;
-    if let Some(st) = &steps {
-        if s >= st.nsteps {
-            return Err(Error::wrong_use(format!(
-                "{}: step {s} of {}",
-                group.path(),
-                st.nsteps
-            )));
-        }
-    }
-    let c = read_all_counts(group)?;
-    read_one(group, &c, steps.as_ref(), s, &mut HashMap::new())
+    read_mesh_step(
+        group,
+        DataType::UnstructuredGrid,
+        s,
+        read_all_counts,
+        read_one,
+    )
 }
 
 /// Reads the partitions of a static UnstructuredGrid file (the first step
@@ -771,60 +735,13 @@ fn poly_record<'a>(p: &'a Polyhedra, counts: Vec<(&'static str, i64)>) -> Record
     }
 }
 
+step_writer!(
 /// Writes an UnstructuredGrid step after step while a computation runs:
 /// each [`append_step`](Self::append_step) writes the step (geometry only
 /// when it differs from the previous step's), updates `Steps` and commits
 /// the file, so a run killed at any point leaves a file that VTK opens
 /// with every completed step.
-pub struct UnstructuredStepWriter {
-    core: StepCore<UnstructuredGrid>,
-}
-
-impl UnstructuredStepWriter {
-    /// Starts a temporal UnstructuredGrid in a new file (`/VTKHDF`).
-    pub fn new(file: FileWriter, opts: StoreOptions) -> Result<Self> {
-        Ok(UnstructuredStepWriter {
-            core: StepCore::create(file, opts)?,
-        })
-    }
-
-    /// Continues the temporal UnstructuredGrid file at `path` (written by
-    /// this crate, VTK or others). A file whose datasets cannot grow (VTK
-    /// stores `Steps/Values` contiguous) is first rewritten in the
-    /// appendable layout, holding the same data.
-    pub fn reopen(path: impl AsRef<std::path::Path>, opts: StoreOptions) -> Result<Self> {
-        Ok(UnstructuredStepWriter {
-            core: StepCore::reopen(path.as_ref(), opts)?,
-        })
-    }
-
-    /// Steps in the file.
-    pub fn steps(&self) -> u64 {
-        self.core.steps()
-    }
-
-    /// Appends a step at `time`; the geometry is written when it differs
-    /// from the previous step's, else reused. Commits.
-    pub fn append_step(&mut self, time: f64, parts: &[UnstructuredGrid]) -> Result<()> {
-        self.core.append_step(time, parts)
-    }
-
-    /// Appends a step that reuses the previous step's geometry, with new
-    /// arrays: `point_data[p]` and `cell_data[p]` for partition `p`, and the
-    /// step's field data. Commits.
-    pub fn append_step_fields(
-        &mut self,
-        time: f64,
-        point_data: &[Vec<Array>],
-        cell_data: &[Vec<Array>],
-        field_data: &[Array],
-    ) -> Result<()> {
-        self.core
-            .append_step_fields(time, point_data, cell_data, field_data)
-    }
-
-    /// Commits and closes the file.
-    pub fn close(self) -> Result<()> {
-        self.core.close()
-    }
-}
+    UnstructuredStepWriter,
+    UnstructuredGrid,
+    "UnstructuredGrid"
+);
