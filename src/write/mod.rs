@@ -940,4 +940,26 @@ mod tests {
             );
         }
     }
+
+    /// Whole unfiltered chunks adjacent in the data go out as one write
+    /// only when no alignment padding would separate them (3-byte chunks
+    /// are placed one by one, 8-byte aligned; 8-byte ones in one run):
+    /// either way every chunk reads back.
+    #[test]
+    fn runs_of_whole_chunks_keep_their_placement() {
+        for cols in [3u64, 8] {
+            let file = FileWriter::in_memory().unwrap();
+            let ds = file
+                .root()
+                .new_dataset::<u8>("d", &[10, cols])
+                .chunks(&[1, cols])
+                .create()
+                .unwrap();
+            let data: Vec<u8> = (0..10 * cols).map(|v| (v * 7 % 251) as u8).collect();
+            ds.write(&data).unwrap();
+            let back = crate::File::from_bytes(file.into_bytes().unwrap()).unwrap();
+            let d = back.dataset("/d").unwrap();
+            assert_eq!(d.read::<u8>().unwrap(), data, "{cols} columns");
+        }
+    }
 }
