@@ -6,6 +6,25 @@
 //! here emit what every VTK since the type's introduction reads: `Type` as a
 //! fixed-length ASCII string of exactly its length, groups with link creation
 //! order tracked, `Version` as two 64-bit integers.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`array`] | typed point/cell/field/row arrays ([`array::Values`], [`array::Array`]) and how they are stored ([`array::StoreOptions`]) |
+//! | [`image`] | ImageData: whole arrays, slices and sub-boxes; [`image::ImageWriter`] writes slice by slice; temporal steps |
+//! | [`rectilinear`], [`structured`] | RectilinearGrid and StructuredGrid (2.7) |
+//! | [`unstructured`], [`polydata`] | UnstructuredGrid (with polyhedra) and PolyData: partitions, temporal data, step writers that commit after each step |
+//! | [`amr`] | OverlappingAMR written level by level or block by block, read by level or block; temporal (2.2 and 2.3 names) |
+//! | [`htg`] | HyperTreeGrid (2.4): partitions, masks, temporal |
+//! | [`table`] | Table (2.8) |
+//! | [`composite`] | PartitionedDataSetCollection and MultiBlockDataSet: blocks and the assembly tree |
+//! | [`data`] | any type: [`data::Data`], [`data::read_file`], [`data::write_file`] |
+//! | [`temporal`] | the `Steps` group shared by the temporal readers and writers |
+//! | [`validate`] | every rule of the specification and every known trap of VTK's reader |
+//! | [`summary`] | the text of `vtkhdf info` |
+//! | [`demo`] | `vtkhdf demo`: a verified sample file of every kind |
+//!
+//! The layouts, with the specification's sections, are described in
+//! `format-spec/vtkhdf.md`.
 
 use crate::error::{Error, Result};
 use crate::hl::write::{FileWriter, GroupWriter};
