@@ -38,7 +38,7 @@
 //!
 //! Model: [`read`] gives one [`HyperTreeGrid`] per partition and step.
 //! Attributes (`BranchFactor`, `Dimensions`, root indexing, interface
-//! names) are shared by the whole file, so [`write`] requires them equal in
+//! names) are shared by the whole file, so [`write`](fn@write) requires them equal in
 //! every partition and step, and the cell arrays too (one dataset each).
 //! `Mask` is one dataset for the whole file: when any tree has a mask,
 //! every tree is stored with one (unmasked where it had none) and reads

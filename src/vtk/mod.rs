@@ -9,7 +9,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`array`] | typed point/cell/field/row arrays ([`array::Values`], [`array::Array`]) and how they are stored ([`array::StoreOptions`]) |
+//! | [`array`](mod@array) | typed point/cell/field/row arrays ([`array::Values`], [`array::Array`]) and how they are stored ([`array::StoreOptions`]) |
 //! | [`image`] | ImageData: whole arrays, slices and sub-boxes; [`image::ImageWriter`] writes slice by slice; temporal steps |
 //! | [`rectilinear`], [`structured`] | RectilinearGrid and StructuredGrid (2.7) |
 //! | [`unstructured`], [`polydata`] | UnstructuredGrid (with polyhedra) and PolyData: partitions, temporal data, step writers that commit after each step |
