@@ -371,32 +371,11 @@ fn read_geometry(
     let conn = read_index_rows(&dataset(group, "Connectivity")?, conn_off, tk)?;
     let poly = match &c.poly {
         None => None,
-        Some([nf, nfk, npf]) => {
-            let (nf, nfk, npf) = (&nf[r.clone()], &nfk[r.clone()], &npf[r.clone()]);
-            let f_off = geometry_offset(
-                steps,
-                s,
-                "FaceOffsetsOffsets",
-                0,
-                &c.poly.as_ref().expect("poly")[0],
-                base,
-            )?;
-            let fk_off = geometry_offset(
-                steps,
-                s,
-                "FaceConnectivityOffsets",
-                0,
-                &c.poly.as_ref().expect("poly")[1],
-                base,
-            )?;
-            let pf_off = geometry_offset(
-                steps,
-                s,
-                "PolyhedronToFaceIdOffsets",
-                0,
-                &c.poly.as_ref().expect("poly")[2],
-                base,
-            )?;
+        Some([nf_all, nfk_all, npf_all]) => {
+            let (nf, nfk, npf) = (&nf_all[r.clone()], &nfk_all[r.clone()], &npf_all[r.clone()]);
+            let f_off = geometry_offset(steps, s, "FaceOffsetsOffsets", 0, nf_all, base)?;
+            let fk_off = geometry_offset(steps, s, "FaceConnectivityOffsets", 0, nfk_all, base)?;
+            let pf_off = geometry_offset(steps, s, "PolyhedronToFaceIdOffsets", 0, npf_all, base)?;
             key.extend([f_off, fk_off, pf_off]);
             let tf = sum(nf, &path)?;
             let fo = read_index_rows(&dataset(group, "FaceOffsets")?, f_off + base, tf + nparts)?;

@@ -1,8 +1,11 @@
-//! What VTK's `vtkHDFReader` should show for an array written by the crate,
-//! in the terms of `tests/vtk_dump.py`: the VTK array class, the JSON values
-//! and the digest. Shared by the VTKHDF type tests.
+//! Running VTK's `vtkHDFReader` on files (`tests/vtk_dump.py`) and what it
+//! should show for an array written by the crate: the VTK array class, the
+//! JSON values and the digest. Shared by the VTKHDF type tests.
 
 #![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use serde_json::{json, Value};
 use vtkhdf::vtk::array::{Array, Values};
@@ -80,4 +83,95 @@ pub fn check_array(ctx: &str, got: &Value, a: &Array) {
             _ => assert_eq!(x, y, "{ctx}: values"),
         }
     }
+}
+
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("VTKHDF_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = crate_dir().join(".venv/bin/python");
+    if venv.exists() {
+        return venv;
+    }
+    panic!("VTKHDF_PYTHON is unset and .venv/bin/python does not exist: a Python with vtk and h5py is needed");
+}
+
+pub fn corpus(sub: &str) -> PathBuf {
+    let base = std::env::var_os("VTKHDF_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate_dir().join("../shared/corpus"));
+    let p = base.join("vtkhdf").join(sub);
+    assert!(p.exists(), "corpus file {} is missing", p.display());
+    p
+}
+
+/// A fresh temporary directory `vtkhdf-<test>-<pid>-<name>`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let test = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
+        .unwrap_or_default();
+    let d = std::env::temp_dir().join(format!("vtkhdf-{test}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// VTK's view of each file (`tests/vtk_dump.py --full`), in one Python
+/// process; `Err` with the message when VTK cannot read a file.
+pub fn vtk_dumps(files: &[PathBuf]) -> Vec<Result<Value, String>> {
+    let script = r#"
+import sys, io, json, runpy, contextlib
+dump = sys.argv[1]
+for f in sys.argv[2:]:
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            sys.argv = [dump, f, "--full"]
+            runpy.run_path(dump, run_name="__main__")
+        out = buf.getvalue().strip().splitlines()
+        print(json.dumps({"ok": json.loads(out[-1]) if out else None}))
+    except BaseException as e:
+        print(json.dumps({"err": repr(e) + " " + buf.getvalue()[-300:]}))
+    sys.stdout.flush()
+"#;
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(crate_dir().join("tests/vtk_dump.py"))
+        .args(files)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), files.len(), "dump output: {text}");
+    lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            match v.get("ok") {
+                Some(Value::Null) | None => Err(v["err"].to_string()),
+                Some(d) => {
+                    if d.get("error").is_some() {
+                        Err(d.to_string())
+                    } else {
+                        Ok(d.clone())
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+pub fn vtk_dump(file: &Path) -> Result<Value, String> {
+    vtk_dumps(&[file.to_path_buf()]).remove(0)
 }
